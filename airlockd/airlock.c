@@ -1,0 +1,234 @@
+/*
+ * airlock.c: the command-line client. This file holds the dispatch table and the helpers
+ * every subcommand shares; the subcommands live in cmd_*.c.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include <airlock/airlock.h>
+#include <airlock/log.h>
+
+#define PASSPHRASE_MAX 1024
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *summary;
+} commands[] = {
+    {"keygen", cmd_keygen, "create the approver's key pair (minisign format)"},
+    {"pack", cmd_pack, "pack files into a plan artifact"},
+    {"sign", cmd_sign, "approve a plan: sign it with the approver's secret key"},
+    {"verify", cmd_verify, "check an approved plan's signature and contents"},
+    {"show", cmd_show, "print a plan's manifest and text, with hidden characters made visible"},
+};
+
+static void
+usage(FILE *f)
+{
+    size_t i;
+
+    fprintf(f, "usage: airlock COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'airlock COMMAND --help' describes each one. airlock %s\n", AL_VERSION);
+}
+
+int
+cli_fail(const char *what, int r)
+{
+    const char *d = al_errdetail();
+
+    fprintf(stderr, "airlock: %s: %s [%s]%s%s\n", what, al_strerror(r), al_errname(r),
+            *d ? ": " : "", d);
+    return CLI_FAIL;
+}
+
+int
+cli_usage(const char *cmd, const char *msg)
+{
+    fprintf(stderr, "airlock %s: %s\nTry 'airlock %s --help'.\n", cmd, msg, cmd);
+    return CLI_USAGE;
+}
+
+int
+cli_max_bytes(const char *arg, struct al_plan_limits *lim)
+{
+    unsigned long long v;
+    char *end;
+
+    errno = 0;
+    v = strtoull(arg, &end, 10);
+    if (errno != 0 || end == arg || arg[0] == '-')
+        return -1;
+    if (*end == 'k' || *end == 'K')
+        v *= 1024, end++;
+    else if (*end == 'M')
+        v *= 1024 * 1024, end++;
+    if (*end != '\0' || v == 0 || v > AL_PLAN_HARD_MAX_BYTES)
+        return -1;
+    lim->max_total = v;
+    lim->max_member = v;
+    return 0;
+}
+
+int
+cli_read_file(const char *path, struct al_buf *b)
+{
+    struct stat st;
+    int fd, r;
+
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+        return al__fail(-errno, "%s", path);
+    if (fstat(fd, &st) != 0) {
+        r = al__fail(-errno, "%s", path);
+    } else if (!S_ISREG(st.st_mode)) {
+        r = al__fail(AL_EFILETYPE, "%s is not a regular file", path);
+    } else if ((r = al_buf_read_fd(b, fd)) != 0) {
+        r = al__fail(r, "%s%s", path, r == AL_ETOOBIG ? " is over the size limit" : "");
+    }
+    close(fd);
+    return r;
+}
+
+/* Reads one line into p (at most max - 1 bytes), dropping the newline. */
+static int
+read_line(FILE *f, char *p, size_t max)
+{
+    size_t n;
+
+    if (fgets(p, (int)max, f) == NULL)
+        return -1;
+    n = strcspn(p, "\r\n");
+    if (p[n] == '\0' && n == max - 1)
+        return -1; /* longer than we accept */
+    p[n] = '\0';
+    return 0;
+}
+
+static int
+read_tty(const char *prompt, char *p)
+{
+    struct termios old, quiet;
+    FILE *tty;
+    int r;
+
+    if ((tty = fopen("/dev/tty", "r+e")) == NULL)
+        return -1;
+    fprintf(stderr, "%s", prompt);
+    tcgetattr(fileno(tty), &old);
+    quiet = old;
+    quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+    tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+    r = read_line(tty, p, PASSPHRASE_MAX);
+    tcsetattr(fileno(tty), TCSAFLUSH, &old);
+    fputc('\n', stderr);
+    fclose(tty);
+    return r;
+}
+
+int
+cli_passphrase(const char *prompt, int confirm, char **out)
+{
+    char *p = NULL, *q = NULL;
+    int r = CLI_FAIL;
+
+    if ((p = sodium_malloc(PASSPHRASE_MAX)) == NULL || (q = sodium_malloc(PASSPHRASE_MAX)) == NULL)
+        goto out;
+    if (isatty(STDIN_FILENO)) {
+        if (read_tty(prompt, p) != 0)
+            goto out;
+        if (confirm && (read_tty("Again: ", q) != 0 || strcmp(p, q) != 0)) {
+            fprintf(stderr, "airlock: passphrases do not match\n");
+            goto out;
+        }
+    } else if (read_line(stdin, p, PASSPHRASE_MAX) != 0) {
+        fprintf(stderr, "airlock: no passphrase on standard input\n");
+        goto out;
+    }
+    *out = p;
+    p = NULL; /* transferred */
+    /* success */ r = 0;
+out:
+    cli_passphrase_free(p);
+    cli_passphrase_free(q);
+    return r;
+}
+
+void
+cli_passphrase_free(char *p)
+{
+    if (p != NULL)
+        sodium_free(p);
+}
+
+int
+cli_config_path(const char *name, int create_dir, char *out, size_t outlen)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    char dir[4096];
+    int n;
+
+    if (xdg != NULL && xdg[0] == '/')
+        n = snprintf(dir, sizeof(dir), "%s/airlock", xdg);
+    else if (home != NULL && home[0] == '/')
+        n = snprintf(dir, sizeof(dir), "%s/.config/airlock", home);
+    else
+        return al__fail(AL_EINVAL, "neither XDG_CONFIG_HOME nor HOME is an absolute path");
+    if (n < 0 || (size_t)n >= sizeof(dir))
+        return al__fail(-ENAMETOOLONG, "configuration directory");
+    if (create_dir) {
+        char parent[4096];
+
+        /* ~/.config may not exist yet on a fresh account. */
+        memcpy(parent, dir, (size_t)n + 1);
+        *strrchr(parent, '/') = '\0';
+        if (mkdir(parent, 0700) != 0 && errno != EEXIST)
+            return al__fail(-errno, "%s", parent);
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+            return al__fail(-errno, "%s", dir);
+    }
+    n = snprintf(out, outlen, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= outlen)
+        return al__fail(-ENAMETOOLONG, "%s/%s", dir, name);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    size_t i;
+    int r;
+
+    al_log_init("airlock");
+    if ((r = al_init()) != 0)
+        return cli_fail("init", r);
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("airlock %s\n", AL_VERSION);
+        return CLI_OK;
+    }
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "airlock: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return CLI_USAGE;
+}

@@ -1,0 +1,73 @@
+/* file.c: atomic file writes (see file.h). */
+#include <airlock/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <airlock/error.h>
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+    ssize_t k;
+
+    while (n > 0) {
+        k = write(fd, p, n);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+int
+al_file_write(const char *path, const void *data, size_t len, mode_t mode, unsigned flags)
+{
+    char tmp[4096];
+    int fd = -1, r, n;
+
+    n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof(tmp))
+        return al__fail(-ENAMETOOLONG, "%s", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0)
+        return al__fail(-errno, "%s", tmp);
+    /* The mode asked for, not the umask's: a secret key must never be group-readable. */
+    if (fchmod(fd, mode) != 0 || (r = write_all(fd, data, len)) != 0 || fsync(fd) != 0) {
+        r = al__fail(-errno, "%s", tmp);
+        goto fail;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        r = al__fail(-errno, "%s", tmp);
+        goto fail;
+    }
+    fd = -1;
+    if (flags & AL_FILE_EXCL) {
+        if (link(tmp, path) != 0) {
+            r = errno == EEXIST ? al__fail(AL_EEXISTS, "%s already exists", path)
+                                : al__fail(-errno, "%s", path);
+            goto fail;
+        }
+        unlink(tmp);
+        return 0;
+    }
+    if (rename(tmp, path) != 0) {
+        r = al__fail(-errno, "%s", path);
+        goto fail;
+    }
+    return 0;
+fail:
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    return r;
+}
