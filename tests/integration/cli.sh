@@ -1,0 +1,79 @@
+#!/bin/sh
+# The airlock command line as a person uses it: help, usage errors, exit codes, safe show.
+set -eu
+. "$(dirname "$0")/lib.sh"
+cd "$tmp"
+
+for c in keygen pack sign verify show; do
+    expect_status 0 "airlock $c --help" -- "$AIRLOCK" "$c" --help
+    expect_grep "usage: airlock $c" "$tmp/out" "airlock $c --help prints its usage"
+done
+expect_status 0 "airlock --help" -- "$AIRLOCK" --help
+expect_status 2 "no command is a usage error" -- "$AIRLOCK"
+expect_status 2 "unknown command is a usage error" -- "$AIRLOCK" frobnicate
+expect_status 2 "pack without --from is a usage error" -- "$AIRLOCK" pack --to online -o x.airlock
+expect_status 2 "pack with from == to is a usage error" -- \
+    "$AIRLOCK" pack --from online --to online -o x.airlock
+expect_status 2 "a bad --created is a usage error" -- \
+    "$AIRLOCK" pack --from online --to offline --created yesterday -o x.airlock
+
+# Keys: keygen refuses to overwrite, and the secret key is private.
+"$AIRLOCK" keygen -W -p k.pub -s k.key >/dev/null
+expect_status 1 "keygen does not overwrite a key" -- "$AIRLOCK" keygen -W -p k.pub -s k.key
+expect_grep "EEXISTS" "$tmp/err" "the refusal names EEXISTS"
+mode=$(stat -c %a k.key)
+if [ "$mode" = 600 ]; then ok "secret key is mode 600"; else not_ok "secret key mode $mode"; fi
+expect_status 1 "an empty passphrase is refused" -- sh -c "printf '\n' | '$AIRLOCK' keygen -p e.pub -s e.key"
+
+# Default key locations under XDG_CONFIG_HOME.
+XDG_CONFIG_HOME=$tmp/cfg "$AIRLOCK" keygen -W >/dev/null
+if [ -f cfg/airlock/approver.key ] && [ -f cfg/airlock/approver.pub ]; then
+    ok "keygen defaults to \$XDG_CONFIG_HOME/airlock/approver.{key,pub}"
+else not_ok "default key paths"; fi
+
+# Reproducible packing.
+printf 'same\n' > a.txt
+for n in 1 2; do
+    "$AIRLOCK" pack --from offline --to online --id 0123456789abcdef0123456789abcdef \
+        --created 2026-11-23T00:00:00Z a.txt -o r$n.airlock >/dev/null
+done
+if cmp -s r1.airlock r2.airlock; then ok "same inputs give identical bytes"; else not_ok "pack is not reproducible"; fi
+expect_status 1 "pack does not overwrite its output" -- \
+    "$AIRLOCK" pack --from offline --to online a.txt -o r1.airlock
+
+# Bad input files.
+printf 'bad \377 utf8\n' > bad.txt
+expect_status 1 "pack refuses invalid UTF-8" -- "$AIRLOCK" pack --from offline --to online bad.txt -o b.airlock
+expect_grep "EUTF8" "$tmp/err" "the refusal names EUTF8"
+head -c 70000 /dev/zero | tr '\0' 'a' > big.txt
+expect_status 1 "pack refuses a file over the default 64k" -- \
+    "$AIRLOCK" pack --from offline --to online big.txt -o big.airlock
+expect_status 0 "pack accepts it with --max-bytes 128k" -- \
+    "$AIRLOCK" pack --from offline --to online --max-bytes 128k big.txt -o big.airlock
+expect_status 1 "show refuses it at the default limit" -- "$AIRLOCK" show big.airlock
+expect_status 0 "show reads it with --max-bytes 128k" -- "$AIRLOCK" show --max-bytes 128k big.airlock
+expect_status 1 "pack refuses a directory" -- "$AIRLOCK" pack --from offline --to online . -o d.airlock
+
+# show never writes a control byte raw.
+printf 'clear \033[2J bell \007 rlo \342\200\256 end\r\n' > evil.txt
+"$AIRLOCK" pack --from online --to offline --task "$(printf 'line1\nline2\033]0;title\007')" \
+    evil.txt -o evil.airlock >/dev/null
+"$AIRLOCK" show evil.airlock > shown
+if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" shown; then
+    not_ok "show wrote a raw control byte"; od -c shown | head
+else ok "show output holds no raw control bytes"; fi
+expect_grep '\\e\[2J' shown "ESC shown as \\e"
+expect_grep '\\u{202E}' shown "RLO shown as \\u{202E}"
+expect_grep 'line1\\nline2\\e]0;title\\x07' shown "the task is one visible line"
+if grep -q "$(printf '\342\200\256')" shown; then not_ok "raw RLO in show output"; else ok "no raw RLO"; fi
+
+# Garbage in, a named error out, never a crash.
+head -c 3000 /dev/urandom > noise.airlock
+set +e
+"$AIRLOCK" show noise.airlock >/dev/null 2>"$tmp/err"
+st=$?
+set -e
+if [ "$st" = 1 ] && grep -q '\[E[A-Z0-9]*\]' "$tmp/err"; then ok "random bytes: exit 1 with a named error"
+else not_ok "random bytes: exit $st"; cat "$tmp/err"; fi
+
+finish
