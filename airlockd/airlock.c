@@ -70,6 +70,8 @@ cli_max_bytes(const char *arg, struct al_plan_limits *lim)
     v = strtoull(arg, &end, 10);
     if (errno != 0 || end == arg || arg[0] == '-')
         return -1;
+    if (v > AL_PLAN_HARD_MAX_BYTES)
+        return -1; /* before any multiplication, so it cannot wrap */
     if (*end == 'k' || *end == 'K')
         v *= 1024, end++;
     else if (*end == 'M')
@@ -82,58 +84,76 @@ cli_max_bytes(const char *arg, struct al_plan_limits *lim)
 }
 
 int
-cli_read_file(const char *path, struct al_buf *b)
+cli_copy(char *dst, size_t dstlen, const char *src)
 {
-    struct stat st;
-    int fd, r;
+    int n = snprintf(dst, dstlen, "%s", src);
 
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
-        return al__fail(-errno, "%s", path);
-    if (fstat(fd, &st) != 0) {
-        r = al__fail(-errno, "%s", path);
-    } else if (!S_ISREG(st.st_mode)) {
-        r = al__fail(AL_EFILETYPE, "%s is not a regular file", path);
-    } else if ((r = al_buf_read_fd(b, fd)) != 0) {
-        r = al__fail(r, "%s%s", path, r == AL_ETOOBIG ? " is over the size limit" : "");
-    }
-    close(fd);
-    return r;
+    return n < 0 || (size_t)n >= dstlen ? -1 : 0;
 }
 
-/* Reads one line into p (at most max - 1 bytes), dropping the newline. */
+/*
+ * Reads one line from fd into p (at most max - 1 bytes), a byte at a time with read(2) so
+ * that no copy of the passphrase is left in a stdio buffer. Returns the number of bytes,
+ * -1 at end of input before any newline-terminated or non-empty line, -2 if too long.
+ */
 static int
-read_line(FILE *f, char *p, size_t max)
+read_line_fd(int fd, char *p, size_t max)
 {
-    size_t n;
+    size_t n = 0;
+    ssize_t k;
+    char c;
 
-    if (fgets(p, (int)max, f) == NULL)
+    for (;;) {
+        k = read(fd, &c, 1);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        if (c == '\n')
+            break;
+        if (n + 1 >= max)
+            return -2;
+        p[n++] = c;
+    }
+    if (k <= 0 && n == 0)
         return -1;
-    n = strcspn(p, "\r\n");
-    if (p[n] == '\0' && n == max - 1)
-        return -1; /* longer than we accept */
+    if (n > 0 && p[n - 1] == '\r')
+        n--;
     p[n] = '\0';
-    return 0;
+    return (int)n;
 }
 
 static int
 read_tty(const char *prompt, char *p)
 {
     struct termios old, quiet;
-    FILE *tty;
-    int r;
+    int fd, r;
 
-    if ((tty = fopen("/dev/tty", "r+e")) == NULL)
+    if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0) {
+        fprintf(stderr, "airlock: cannot open the terminal for the passphrase: %s\n",
+                strerror(errno));
         return -1;
-    fprintf(stderr, "%s", prompt);
-    tcgetattr(fileno(tty), &old);
+    }
+    if (tcgetattr(fd, &old) != 0) {
+        fprintf(stderr, "airlock: cannot read the terminal's settings: %s\n", strerror(errno));
+        close(fd);
+        return -1;
+    }
     quiet = old;
     quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-    tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
-    r = read_line(tty, p, PASSPHRASE_MAX);
-    tcsetattr(fileno(tty), TCSAFLUSH, &old);
+    fprintf(stderr, "%s", prompt);
+    if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0) {
+        fprintf(stderr, "\nairlock: cannot turn off echo: %s\n", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    r = read_line_fd(fd, p, PASSPHRASE_MAX);
+    tcsetattr(fd, TCSAFLUSH, &old);
     fputc('\n', stderr);
-    fclose(tty);
-    return r;
+    close(fd);
+    if (r == -2)
+        fprintf(stderr, "airlock: passphrase longer than %d bytes\n", PASSPHRASE_MAX - 1);
+    return r < 0 ? -1 : 0;
 }
 
 int
@@ -151,9 +171,16 @@ cli_passphrase(const char *prompt, int confirm, char **out)
             fprintf(stderr, "airlock: passphrases do not match\n");
             goto out;
         }
-    } else if (read_line(stdin, p, PASSPHRASE_MAX) != 0) {
-        fprintf(stderr, "airlock: no passphrase on standard input\n");
-        goto out;
+    } else {
+        int n = read_line_fd(STDIN_FILENO, p, PASSPHRASE_MAX);
+
+        if (n < 0) {
+            fprintf(stderr,
+                    n == -2 ? "airlock: passphrase longer than %d bytes\n"
+                            : "airlock: no passphrase on standard input\n",
+                    PASSPHRASE_MAX - 1);
+            goto out;
+        }
     }
     *out = p;
     p = NULL; /* transferred */

@@ -31,8 +31,14 @@ int cli_usage(const char *cmd, const char *msg);
 /* Parses --max-bytes (a byte count, optional k/M suffix) into lim. */
 int cli_max_bytes(const char *arg, struct al_plan_limits *lim);
 
-/* Reads a regular file (following links: these paths come from the person) into b. */
-int cli_read_file(const char *path, struct al_buf *b);
+/* Copies src into dst; -1 if it does not fit (never a silently cut path). */
+int cli_copy(char *dst, size_t dstlen, const char *src);
+
+/* Reads a regular file named by the person (links followed) into b. */
+#define cli_read_file(path, b) al_buf_read_path((b), (path), 0)
+
+/* The message for getopt's '?' (it has already said which option and why). */
+#define CLI_BADOPT "invalid option or missing argument"
 
 /*
  * Reads a passphrase: from the terminal with echo off when stdin is a terminal (twice if

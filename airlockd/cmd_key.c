@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <airlock/file.h>
 #include <airlock/plan.h>
@@ -42,16 +43,18 @@ cmd_keygen(int argc, char **argv)
             force = 1;
             break;
         case 'p':
-            snprintf(pubpath, sizeof(pubpath), "%s", optarg);
+            if (cli_copy(pubpath, sizeof(pubpath), optarg) != 0)
+                return cli_usage("keygen", "-p path too long");
             break;
         case 's':
-            snprintf(secpath, sizeof(secpath), "%s", optarg);
+            if (cli_copy(secpath, sizeof(secpath), optarg) != 0)
+                return cli_usage("keygen", "-s path too long");
             break;
         case 'h':
             fputs(keygen_help, stdout);
             return CLI_OK;
         default:
-            return cli_usage("keygen", "unknown option");
+            return cli_usage("keygen", CLI_BADOPT);
         }
     }
     if (optind != argc)
@@ -60,7 +63,13 @@ cmd_keygen(int argc, char **argv)
         (!secpath[0] && (r = cli_config_path("approver.key", 1, secpath, sizeof(secpath)))))
         return cli_fail("keygen", r);
     al_buf_init(&pubtext, AL_KEYFILE_MAX);
-    al_buf_init(&sectext, AL_KEYFILE_MAX);
+    al_buf_init_secret(&sectext, AL_KEYFILE_MAX);
+    /* Refuse before asking for a passphrase, not after. */
+    if (!force && (access(secpath, F_OK) == 0 || access(pubpath, F_OK) == 0)) {
+        rc = cli_fail("keygen", al__fail(AL_EEXISTS, "%s or %s exists (use -f to replace)", secpath,
+                                         pubpath));
+        goto out;
+    }
     if (!nopass && cli_passphrase("Passphrase for the new secret key: ", 1, &pass) != 0)
         goto out;
     if (pass != NULL && pass[0] == '\0') {
@@ -72,10 +81,16 @@ cmd_keygen(int argc, char **argv)
         rc = cli_fail("keygen", r);
         goto out;
     }
-    /* Secret key first and exclusive unless forced: never clobber a key by accident. */
+    /* Both exclusive unless forced: never clobber a key, or leave a pair that disagrees. */
     if ((r = al_file_write(secpath, sectext.data, sectext.len, 0600, force ? 0 : AL_FILE_EXCL)) !=
-            0 ||
-        (r = al_file_write(pubpath, pubtext.data, pubtext.len, 0644, 0)) != 0) {
+        0) {
+        rc = cli_fail("keygen", r);
+        goto out;
+    }
+    if ((r = al_file_write(pubpath, pubtext.data, pubtext.len, 0644, force ? 0 : AL_FILE_EXCL)) !=
+        0) {
+        if (!force)
+            unlink(secpath); /* ours, just made: useless without its public half */
         rc = cli_fail("keygen", r);
         goto out;
     }
@@ -86,7 +101,7 @@ cmd_keygen(int argc, char **argv)
 out:
     cli_passphrase_free(pass);
     al_seckey_free(sk);
-    al_buf_close_wipe(&sectext);
+    al_buf_close(&sectext);
     al_buf_close(&pubtext);
     return rc;
 }
@@ -121,10 +136,12 @@ cmd_sign(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "k:o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'k':
-            snprintf(keypath, sizeof(keypath), "%s", optarg);
+            if (cli_copy(keypath, sizeof(keypath), optarg) != 0)
+                return cli_usage("sign", "--key path too long");
             break;
         case 'o':
-            snprintf(sigpath, sizeof(sigpath), "%s", optarg);
+            if (cli_copy(sigpath, sizeof(sigpath), optarg) != 0)
+                return cli_usage("sign", "-o path too long");
             break;
         case 'm':
             if (cli_max_bytes(optarg, &lim) != 0)
@@ -134,7 +151,7 @@ cmd_sign(int argc, char **argv)
             fputs(sign_help, stdout);
             return CLI_OK;
         default:
-            return cli_usage("sign", "unknown option");
+            return cli_usage("sign", CLI_BADOPT);
         }
     }
     if (optind + 1 != argc)
@@ -142,9 +159,10 @@ cmd_sign(int argc, char **argv)
     planpath = argv[optind];
     if (!keypath[0] && (r = cli_config_path("approver.key", 0, keypath, sizeof(keypath))) != 0)
         return cli_fail("sign", r);
-    if (!sigpath[0])
-        snprintf(sigpath, sizeof(sigpath), "%s.minisig", planpath);
-    al_buf_init(&keytext, AL_KEYFILE_MAX);
+    if (!sigpath[0] &&
+        snprintf(sigpath, sizeof(sigpath), "%s.minisig", planpath) >= (int)sizeof(sigpath))
+        return cli_usage("sign", "plan path too long");
+    al_buf_init_secret(&keytext, AL_KEYFILE_MAX);
     al_buf_init(&plan, al_artifact_max_bytes(&lim));
     al_buf_init(&sig, AL_SIGFILE_MAX);
     if ((r = cli_read_file(keypath, &keytext)) != 0 ||
@@ -152,6 +170,17 @@ cmd_sign(int argc, char **argv)
         (r = cli_read_file(planpath, &plan)) != 0) {
         rc = cli_fail("sign", r);
         goto out;
+    }
+    /* Check the plan before asking for a passphrase and spending seconds on scrypt. */
+    {
+        struct al_artifact *art = NULL;
+
+        r = al_artifact_read(plan.data ? plan.data : "", plan.len, &lim, &art);
+        al_artifact_free(art);
+        if (r != 0) {
+            rc = cli_fail("sign", r);
+            goto out;
+        }
     }
     if (enc && cli_passphrase("Passphrase for the secret key: ", 0, &pass) != 0)
         goto out;
@@ -166,7 +195,7 @@ cmd_sign(int argc, char **argv)
 out:
     cli_passphrase_free(pass);
     al_seckey_free(sk);
-    al_buf_close_wipe(&keytext);
+    al_buf_close(&keytext);
     al_buf_close(&plan);
     al_buf_close(&sig);
     return rc;
@@ -204,10 +233,12 @@ cmd_verify(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "p:x:h", opts, NULL)) != -1) {
         switch (c) {
         case 'p':
-            snprintf(pubpath, sizeof(pubpath), "%s", optarg);
+            if (cli_copy(pubpath, sizeof(pubpath), optarg) != 0)
+                return cli_usage("verify", "--pubkey path too long");
             break;
         case 'x':
-            snprintf(sigpath, sizeof(sigpath), "%s", optarg);
+            if (cli_copy(sigpath, sizeof(sigpath), optarg) != 0)
+                return cli_usage("verify", "--signature path too long");
             break;
         case 'm':
             if (cli_max_bytes(optarg, &lim) != 0)
@@ -217,7 +248,7 @@ cmd_verify(int argc, char **argv)
             fputs(verify_help, stdout);
             return CLI_OK;
         default:
-            return cli_usage("verify", "unknown option");
+            return cli_usage("verify", CLI_BADOPT);
         }
     }
     if (optind + 1 != argc)
@@ -226,8 +257,9 @@ cmd_verify(int argc, char **argv)
     snprintf(what, sizeof(what), "verify: %s", planpath);
     if (!pubpath[0] && (r = cli_config_path("approver.pub", 0, pubpath, sizeof(pubpath))) != 0)
         return cli_fail(what, r);
-    if (!sigpath[0])
-        snprintf(sigpath, sizeof(sigpath), "%s.minisig", planpath);
+    if (!sigpath[0] &&
+        snprintf(sigpath, sizeof(sigpath), "%s.minisig", planpath) >= (int)sizeof(sigpath))
+        return cli_usage("verify", "plan path too long");
     al_buf_init(&plan, al_artifact_max_bytes(&lim));
     al_buf_init(&sig, AL_SIGFILE_MAX);
     if ((r = al_pubkey_load(pubpath, &pk)) != 0 || (r = cli_read_file(sigpath, &sig)) != 0 ||

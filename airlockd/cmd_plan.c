@@ -89,7 +89,7 @@ cmd_pack(int argc, char **argv)
             fputs(pack_help, stdout);
             return CLI_OK;
         default:
-            return cli_usage("pack", "unknown option");
+            return cli_usage("pack", CLI_BADOPT);
         }
     }
     if (from == NULL || to == NULL || outpath == NULL)
@@ -115,10 +115,11 @@ cmd_pack(int argc, char **argv)
         const char *arg = argv[optind + (int)i], *slash = strrchr(arg, '/');
 
         al_buf_init(&bufs[i], lim.max_member);
-        if (dir != NULL)
-            snprintf(path, sizeof(path), "%s/%s", dir, arg);
-        else
-            snprintf(path, sizeof(path), "%s", arg);
+        if ((dir != NULL ? snprintf(path, sizeof(path), "%s/%s", dir, arg)
+                         : snprintf(path, sizeof(path), "%s", arg)) >= (int)sizeof(path)) {
+            rc = cli_usage("pack", "file path too long");
+            goto out;
+        }
         if ((r = cli_read_file(path, &bufs[i])) != 0) {
             rc = cli_fail("pack", r == AL_ETOOBIG ? AL_EMEMBERSIZE : r);
             goto out;
@@ -146,21 +147,41 @@ out:
 static const char show_help[] =
     "usage: airlock show [--max-bytes N] PLAN.airlock\n"
     "\n"
-    "Prints a plan's manifest and every file in it. Nothing is written raw: control,\n"
+    "Prints a plan's manifest and every file in it, each line of a file after \"| \".\n"
+    "Nothing is written raw: control,\n"
     "invisible and direction-changing characters appear as visible escapes (\\e, \\r,\n"
     "\\x07, \\u{202E}), and a literal backslash appears doubled. Showing a plan does not\n"
     "check its signature; use 'airlock verify' for that.\n";
 
-/* Renders one untrusted string to stdout with the given flags. */
+/*
+ * Renders one untrusted string to stdout with the given flags. With a gutter, every line
+ * starts with "| ", so text can never pass for one of show's own header lines.
+ */
 static int
-put(const char *s, size_t n, unsigned flags)
+put(const char *s, size_t n, unsigned flags, int gutter)
 {
     struct al_buf b;
+    size_t i, start = 0;
     int r;
 
     al_buf_init(&b, n * 10 + 64); /* worst case: every byte a \u{XXXXX} token */
-    if ((r = al_render_escape(s, n, flags, &b)) == 0 && b.len > 0)
+    if ((r = al_render_escape(s, n, flags, &b)) != 0 || b.len == 0)
+        goto out;
+    if (!gutter) {
         fwrite(b.data, 1, b.len, stdout);
+        goto out;
+    }
+    for (i = 0; i <= b.len; i++) {
+        if (i == b.len || b.data[i] == '\n') {
+            if (i == b.len && i == start)
+                break;
+            fputs("| ", stdout);
+            fwrite(b.data + start, 1, i - start, stdout);
+            fputc('\n', stdout);
+            start = i + 1;
+        }
+    }
+out:
     al_buf_close(&b);
     return r;
 }
@@ -190,7 +211,7 @@ cmd_show(int argc, char **argv)
             fputs(show_help, stdout);
             return CLI_OK;
         default:
-            return cli_usage("show", "unknown option");
+            return cli_usage("show", CLI_BADOPT);
         }
     }
     if (optind + 1 != argc)
@@ -207,21 +228,21 @@ cmd_show(int argc, char **argv)
         rc = cli_fail(what, r);
         goto out;
     }
-    printf("plan     %s\ndirection %s -> %s\nsession  %s\ncreated  %s\ntask     ", m->id,
+    printf("plan     %s\nroute    %s -> %s\nsession  %s\ncreated  %s\ntask     ", m->id,
            al_side_name(m->from), al_side_name(m->to), m->session, when);
-    r = put(m->task, strlen(m->task), AL_RENDER_ESCAPE_NEWLINE);
+    r = put(m->task, strlen(m->task), AL_RENDER_ESCAPE_NEWLINE, 0);
     printf("\nfiles    %zu\n", m->n_entries);
     for (i = 0; r == 0 && i < m->n_entries; i++) {
         al_artifact_member(art, i, &data, &len);
         for (size_t k = 0; k < AL_HASH_LEN; k++)
             snprintf(hex + 2 * k, 3, "%02x", m->entries[i].blake2b[k]);
         printf("\n=== ");
-        r = put(m->entries[i].path, strlen(m->entries[i].path), AL_RENDER_ESCAPE_NEWLINE);
+        r = put(m->entries[i].path, strlen(m->entries[i].path), AL_RENDER_ESCAPE_NEWLINE, 0);
         printf("  (%s, %zu bytes, blake2b %.16s...)\n", m->entries[i].media_type, len, hex);
         if (r == 0)
-            r = put(data, len, 0);
+            r = put(data, len, 0, 1);
         if (len > 0 && data[len - 1] != '\n')
-            printf("\n[no newline at end of file]\n");
+            printf("[no newline at end of file]\n");
     }
     if (r != 0) {
         rc = cli_fail(what, r);

@@ -10,6 +10,7 @@
 #include <archive_entry.h>
 #include <sodium.h>
 
+#include <airlock/timefmt.h>
 #include <airlock/utf8.h>
 
 #define BLOCK 512
@@ -129,10 +130,17 @@ al_artifact_pack(const struct al_plan_meta *meta, const struct al_plan_file *fil
     uint64_t total = 0;
     int r = AL_ENOMEM;
 
+    al_errclear();
     memset(&m, 0, sizeof(m));
     al_buf_init(&json, AL_MANIFEST_MAX);
     if (meta->from == meta->to || (unsigned)meta->from > 1 || (unsigned)meta->to > 1)
         return al__fail(AL_EFIELD, "from and to must be different compartments");
+    {
+        char t[AL_TIME_LEN + 1];
+
+        if (al_time_format(meta->created, t) != 0)
+            return al__fail(AL_EFIELD, "created time outside 1970 to %d", AL_TIME_MAX_YEAR);
+    }
     if (meta->id != NULL && al_id_check(meta->id) != 0)
         return al__fail(AL_EFIELD, "id must be %d lowercase hex digits", AL_ID_HEXLEN);
     if (al_session_check(meta->session) != 0)
@@ -235,6 +243,20 @@ al_artifact_free(struct al_artifact *a)
     free(a);
 }
 
+/*
+ * libarchive reports a header cut short with ARCHIVE_ERRNO_FILE_FORMAT, like every other
+ * format error; only its message ("Truncated tar archive") tells the two apart.
+ */
+static int
+tar_error(struct archive *a, size_t member)
+{
+    const char *msg = archive_error_string(a);
+
+    if (msg != NULL && strstr(msg, "runcated") != NULL)
+        return al__fail(AL_ETRUNCATED, "member %zu: %s", member, msg);
+    return al__fail(AL_ETAR, "member %zu: %s", member, msg != NULL ? msg : "unreadable");
+}
+
 /* Refuses every member type but a regular file, each with its own code. */
 static int
 check_type(struct archive_entry *e, const char *path)
@@ -282,8 +304,9 @@ read_data(struct archive *a, const char *path, size_t want, char **out)
         }
         got += (size_t)k;
     }
-    if (archive_read_data(a, &extra, 1) != 0) {
-        r = al__fail(AL_ETAR, "%s: more data than its header declares", path);
+    if ((k = archive_read_data(a, &extra, 1)) != 0) {
+        r = k < 0 ? al__fail(AL_ETRUNCATED, "%s: %s", path, archive_error_string(a))
+                  : al__fail(AL_ETAR, "%s: more data than its header declares", path);
         goto fail;
     }
     p[want] = '\0';
@@ -331,12 +354,12 @@ read_member(struct archive *a, struct archive_entry *e, struct al_artifact *art,
     if (strcmp(path, AL_MANIFEST_NAME) == 0)
         return al__fail(AL_EDUPLICATE, "%s stored twice", AL_MANIFEST_NAME);
     if ((r = al_path_check(path)) != 0)
-        return al__fail(r, "member \"%.100s\": %s", path, al_errdetail());
+        return al__prefix(r, "member \"%.100s\"", path);
     if ((idx = find_entry(m, path)) < 0)
         return al__fail(AL_EUNLISTED, "%s is not listed in the manifest", path);
     if ((size_t)idx < next)
         return al__fail(AL_EDUPLICATE, "%s stored twice", path);
-    if ((size_t)idx > next)
+    if ((size_t)idx > next) /* so next < n_entries here */
         return al__fail(AL_EORDER, "%s stored before %s", path, m->entries[next].path);
     size = archive_entry_size(e);
     if (!archive_entry_size_is_set(e) || size < 0)
@@ -423,6 +446,7 @@ al_artifact_read(const char *data, size_t len, const struct al_plan_limits *lim,
     size_t max = al_artifact_max_bytes(lim), next = 0;
     int r, ar;
 
+    al_errclear();
     if (len > max)
         return al__fail(AL_ETOTALSIZE, "artifact is %zu bytes, limit %zu", len, max);
     if ((art = calloc(1, sizeof(*art))) == NULL || (a = archive_read_new()) == NULL) {
@@ -440,8 +464,7 @@ al_artifact_read(const char *data, size_t len, const struct al_plan_limits *lim,
         if (ar == ARCHIVE_EOF)
             break;
         if (ar != ARCHIVE_OK) {
-            r = al__fail(AL_ETAR, "member %zu: %s", next + (art->manifest ? 2 : 1),
-                         archive_error_string(a));
+            r = tar_error(a, next + (art->manifest ? 2 : 1));
             goto out;
         }
         if (art->manifest == NULL) {
@@ -449,12 +472,8 @@ al_artifact_read(const char *data, size_t len, const struct al_plan_limits *lim,
                 goto out;
             continue;
         }
-        if (next >= art->manifest->n_entries) {
-            const char *p = archive_entry_pathname(e);
-
-            r = al__fail(AL_EUNLISTED, "%.100s is not listed in the manifest", p ? p : "?");
-            goto out;
-        }
+        /* Past the last entry read_member still runs every check, so a member stored
+         * again after the last one is named a duplicate, a link a link. */
         if ((r = read_member(a, e, art, next)) != 0)
             goto out;
         next++;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void
@@ -16,21 +17,26 @@ al_buf_init(struct al_buf *b, size_t max)
     b->len = 0;
     b->cap = 0;
     b->max = max;
+    b->secret = 0;
+}
+
+void
+al_buf_init_secret(struct al_buf *b, size_t max)
+{
+    al_buf_init(b, max);
+    b->secret = 1;
 }
 
 void
 al_buf_close(struct al_buf *b)
 {
+    int secret = b->secret;
+
+    if (secret && b->data != NULL)
+        explicit_bzero(b->data, b->cap);
     free(b->data);
     al_buf_init(b, b->max);
-}
-
-void
-al_buf_close_wipe(struct al_buf *b)
-{
-    if (b->data != NULL)
-        explicit_bzero(b->data, b->cap);
-    al_buf_close(b);
+    b->secret = secret;
 }
 
 void
@@ -58,8 +64,18 @@ reserve(struct al_buf *b, size_t n)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     if (b->max < SIZE_MAX && cap > b->max + 1)
         cap = b->max + 1;
-    if ((p = realloc(b->data, cap)) == NULL)
+    if (b->secret) {
+        /* realloc could leave a copy behind; move by hand and wipe the old block. */
+        if ((p = malloc(cap)) == NULL)
+            return AL_ENOMEM;
+        if (b->data != NULL) {
+            memcpy(p, b->data, b->len + 1);
+            explicit_bzero(b->data, b->cap);
+            free(b->data);
+        }
+    } else if ((p = realloc(b->data, cap)) == NULL) {
         return AL_ENOMEM;
+    }
     b->data = p;
     b->cap = cap;
     return 0;
@@ -141,9 +157,22 @@ al_buf_read_path(struct al_buf *b, const char *path, int nofollow)
 {
     int fd, r;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0));
+    struct stat st;
+
+    al_errclear();
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
     if (fd < 0)
         return al__fail(-errno, "%s", path);
+    if (fstat(fd, &st) != 0) {
+        r = al__fail(-errno, "%s", path);
+        close(fd);
+        return r;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return al__fail(AL_EFILETYPE, "%s is not a regular file", path);
+    }
     r = al_buf_read_fd(b, fd);
     close(fd);
     if (r == AL_ETOOBIG)
@@ -160,6 +189,6 @@ al_buf_steal(struct al_buf *b, size_t *lenp)
 
     if (lenp != NULL)
         *lenp = b->len;
-    al_buf_init(b, b->max);
+    al_buf_init(b, b->max); /* the caller now owns p, and its wiping */
     return p;
 }

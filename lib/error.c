@@ -82,4 +82,21 @@ al__fail(int r, const char *fmt, ...)
     return r;
 }
 
+int
+al__prefix(int r, const char *fmt, ...)
+{
+    char old[sizeof(detail)];
+    size_t n;
+    va_list ap;
+
+    /* Copy first: formatting into the buffer we read from would be undefined. */
+    memcpy(old, detail, sizeof(old));
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    n = strlen(detail);
+    snprintf(detail + n, sizeof(detail) - n, ": %s", old);
+    return r;
+}
+
 _Static_assert(AL__ERRLAST <= AL__ERRBASE, "AL_ERRNO_MAP outgrew its range below AL__ERRBASE");

@@ -10,6 +10,26 @@
 
 #include <airlock/error.h>
 
+/* Makes a rename or link in path's directory durable: the name is in the directory's data. */
+static void
+sync_dir(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    int fd;
+
+    if (slash == NULL)
+        snprintf(dir, sizeof(dir), ".");
+    else if (slash == path)
+        snprintf(dir, sizeof(dir), "/");
+    else
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
 static int
 write_all(int fd, const char *p, size_t n)
 {
@@ -58,12 +78,14 @@ al_file_write(const char *path, const void *data, size_t len, mode_t mode, unsig
             goto fail;
         }
         unlink(tmp);
+        sync_dir(path);
         return 0;
     }
     if (rename(tmp, path) != 0) {
         r = al__fail(-errno, "%s", path);
         goto fail;
     }
+    sync_dir(path);
     return 0;
 fail:
     if (fd >= 0)

@@ -95,6 +95,7 @@ al_json_parse(const char *text, size_t len, size_t max_bytes, int max_depth, cJS
     size_t bad = 0, off;
     int r;
 
+    al_errclear();
     if (len > max_bytes)
         return al__fail(AL_ETOOBIG, "JSON is %zu bytes, limit %zu", len, max_bytes);
     if ((r = al_utf8_check_text(text, len, &bad)) != 0)

@@ -173,7 +173,7 @@ parse_entry(const cJSON *e, size_t idx, const struct al_plan_limits *lim,
 
     snprintf(where, sizeof(where), "entries[%zu]", idx);
     if ((r = al_json_closed(e, where, known, 4)) != 0 ||
-        (r = al_json_string(e, where, "path", AL_PATH_MAX, &path)) != 0 ||
+        (r = al_json_string(e, where, "path", 4096, &path)) != 0 ||
         (r = al_json_uint(e, where, "size", AL_PLAN_HARD_MAX_BYTES, &out->size)) != 0 ||
         (r = al_json_string(e, where, "blake2b", AL_HASH_LEN * 2, &hash)) != 0 ||
         (r = al_json_string(e, where, "media_type", 64, &type)) != 0)
@@ -182,12 +182,16 @@ parse_entry(const cJSON *e, size_t idx, const struct al_plan_limits *lim,
         return al__fail(AL_EMEMBERSIZE, "%s: size %llu over the %llu-byte member limit", where,
                         (unsigned long long)out->size, (unsigned long long)lim->max_member);
     if ((r = al_path_check(path)) != 0)
-        return al__fail(r, "%s: %s", where, al_errdetail());
+        return al__prefix(r, "%s", where);
     if (strlen(hash) != AL_HASH_LEN * 2 || strspn(hash, "0123456789abcdef") != AL_HASH_LEN * 2 ||
         sodium_hex2bin(out->blake2b, AL_HASH_LEN, hash, AL_HASH_LEN * 2, NULL, &hlen, NULL) != 0)
         return al__fail(AL_EFIELD, "%s: \"blake2b\" must be 64 lowercase hex digits", where);
     if ((out->media_type = media_type_known(type)) == NULL)
         return al__fail(AL_EFIELD, "%s: unsupported media_type \"%.64s\"", where, type);
+    /* One path, one media type: otherwise two manifests could describe the same files. */
+    if (strcmp(out->media_type, al_media_type_for(path)) != 0)
+        return al__fail(AL_EFIELD, "%s: media_type \"%s\" does not match the name (\"%s\")", where,
+                        out->media_type, al_media_type_for(path));
     if ((out->path = strdup(path)) == NULL)
         return AL_ENOMEM;
     return 0;
@@ -207,6 +211,7 @@ al_manifest_parse(const char *json, size_t len, const struct al_plan_limits *lim
     size_t i, n, bad;
     int r;
 
+    al_errclear();
     if ((r = al_json_parse(json, len, AL_MANIFEST_MAX, AL_JSON_MAX_DEPTH, &root)) != 0)
         goto out;
     /* The format is checked before anything else so a future version is named as such. */

@@ -43,6 +43,7 @@ int
 al_plan_comment_parse(const char *comment, struct al_approval *out)
 {
     char id[AL_ID_HEXLEN + 1], from[16], to[16], t[AL_TIME_LEN + 1];
+    char canon[AL_COMMENT_MAX + 1];
     const char *p = comment;
     struct al_approval a;
 
@@ -57,6 +58,10 @@ al_plan_comment_parse(const char *comment, struct al_approval *out)
         al_side_parse(to, &a.to) != 0 || a.from == a.to || al_time_parse(t, &a.approved) != 0)
         return al__fail(AL_ECOMMENT, "trusted comment has an invalid id, side or time");
     memcpy(a.id, id, sizeof(a.id));
+    /* Exactly one spelling is an approval: re-format and compare, so no stray space,
+     * different case or other variant of the grammar can pass. */
+    if (al_plan_comment(&a, canon, sizeof(canon)) != 0 || strcmp(canon, comment) != 0)
+        return al__fail(AL_ECOMMENT, "trusted comment is not in canonical form");
     *out = a;
     return 0;
 }
@@ -71,6 +76,7 @@ al_plan_sign(const struct al_seckey *sk, const char *data, size_t len,
     struct al_approval a;
     int r;
 
+    al_errclear();
     if ((r = al_artifact_read(data, len, lim, &art)) != 0)
         return r;
     m = al_artifact_manifest(art);
@@ -95,6 +101,7 @@ al_plan_verify(const struct al_pubkey *pk, const char *data, size_t len, const c
     struct al_approval a;
     int r;
 
+    al_errclear();
     /* Signatures first: the artifact parser only ever sees bytes the approver signed. */
     if ((r = al_verify(pk, data, len, sig, siglen, comment, sizeof(comment))) != 0)
         return r;

@@ -5,15 +5,21 @@
 
 /*
  * Ranges of code points with no visible glyph of their own, or that change how the text
- * around them is shown: C1 controls, soft hyphen, combining grapheme joiner, Arabic letter
- * mark, Hangul fillers, Mongolian and other variation selectors, zero-width and bidi
- * controls, word joiner and invisible operators, BOM, interlinear annotation, tag
- * characters and the variation selector supplement, musical-notation format controls.
+ * around them is shown: C1 controls; every Unicode format character (Cf): soft hyphen,
+ * the Arabic, Syriac and other prepended number and abbreviation marks, the Arabic letter
+ * mark, zero-width and bidi controls, word joiner and invisible operators, BOM,
+ * interlinear annotation, Kaithi, Egyptian hieroglyph, shorthand and musical-notation
+ * format controls, tag characters; and the invisible-by-design: combining grapheme
+ * joiner, Hangul fillers, Mongolian free variation selectors, Khmer inherent vowels and
+ * the variation selectors with their supplement.
  */
 static const uint32_t hidden[][2] = {
-    {0x0080, 0x009f},   {0x00ad, 0x00ad},   {0x034f, 0x034f}, {0x061c, 0x061c}, {0x115f, 0x1160},
-    {0x17b4, 0x17b5},   {0x180b, 0x180f},   {0x200b, 0x200f}, {0x2028, 0x202e}, {0x2060, 0x206f},
-    {0x3164, 0x3164},   {0xfe00, 0xfe0f},   {0xfeff, 0xfeff}, {0xffa0, 0xffa0}, {0xfff0, 0xfffb},
+    {0x0080, 0x009f},   {0x00ad, 0x00ad},   {0x034f, 0x034f},   {0x0600, 0x0605},
+    {0x061c, 0x061c},   {0x06dd, 0x06dd},   {0x070f, 0x070f},   {0x0890, 0x0891},
+    {0x08e2, 0x08e2},   {0x115f, 0x1160},   {0x17b4, 0x17b5},   {0x180b, 0x180f},
+    {0x200b, 0x200f},   {0x2028, 0x202e},   {0x2060, 0x206f},   {0x3164, 0x3164},
+    {0xfe00, 0xfe0f},   {0xfeff, 0xfeff},   {0xffa0, 0xffa0},   {0xfff0, 0xfffb},
+    {0x110bd, 0x110bd}, {0x110cd, 0x110cd}, {0x13430, 0x1343f}, {0x1bca0, 0x1bca3},
     {0x1d173, 0x1d17a}, {0xe0000, 0xe0fff},
 };
 

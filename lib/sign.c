@@ -91,6 +91,9 @@ split_lines(const char *text, size_t len, struct line *lines, size_t max)
 {
     size_t i = 0, start = 0, k = 0;
 
+    /* Blank lines at the end are ignored, as minisign ignores them. */
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+        len--;
     while (i <= len && k < max + 1) {
         if (i == len || text[i] == '\n') {
             size_t n = i - start;
@@ -132,8 +135,12 @@ b64_append(struct al_buf *out, const void *bin, size_t n)
 
     if (sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL) > sizeof(b64))
         return AL_EINVAL;
+    int r;
+
     sodium_bin2base64(b64, sizeof(b64), bin, n, sodium_base64_VARIANT_ORIGINAL);
-    return al_buf_printf(out, "%s\n", b64);
+    r = al_buf_printf(out, "%s\n", b64);
+    sodium_memzero(b64, sizeof(b64)); /* it may have held a secret key */
+    return r;
 }
 
 static int
@@ -179,6 +186,7 @@ al_pubkey_parse(const char *text, size_t len, struct al_pubkey *out)
     struct pkblob blob;
     size_t n = split_lines(text, len, lines, 2), k = 0;
 
+    al_errclear();
     if (n > 2 || n == 0)
         return al__fail(AL_EKEY, "a public key is one base64 line, after an optional comment");
     if (prefixed(&lines[0], UNTRUSTED))
@@ -201,7 +209,7 @@ al_pubkey_load(const char *path, struct al_pubkey *out)
     al_buf_init(&b, AL_KEYFILE_MAX);
     if ((r = al_buf_read_path(&b, path, 0)) == 0 &&
         (r = al_pubkey_parse(b.data ? b.data : "", b.len, out)) != 0)
-        r = al__fail(r, "%s: %s", path, al_errdetail());
+        r = al__prefix(r, "%s", path);
     al_buf_close(&b);
     return r;
 }
@@ -302,6 +310,7 @@ al_seckey_parse(const char *text, size_t len, const char *passphrase, struct al_
     struct keyfile *kf;
     int r, encrypted;
 
+    al_errclear();
     if ((kf = sodium_malloc(sizeof(*kf))) == NULL)
         return AL_ENOMEM;
     if ((r = decode_keyfile(text, len, kf)) != 0)
@@ -421,6 +430,7 @@ al_verify(const struct al_pubkey *pk, const char *data, size_t len, const char *
     const char *tc;
     size_t n, tclen;
 
+    al_errclear();
     if (siglen > AL_SIGFILE_MAX)
         return al__fail(AL_ESIGFORMAT, "signature file over %d bytes", AL_SIGFILE_MAX);
     n = split_lines(sig, siglen, lines, 4);
@@ -436,8 +446,8 @@ al_verify(const struct al_pubkey *pk, const char *data, size_t len, const char *
     tclen = lines[2].n - strlen(TRUSTED);
     if (tclen > AL_COMMENT_MAX || tclen >= commentlen)
         return al__fail(AL_ESIGFORMAT, "trusted comment over %d bytes", AL_COMMENT_MAX);
-    if (memchr(tc, '\0', tclen) != NULL)
-        return al__fail(AL_ESIGFORMAT, "NUL byte in the trusted comment");
+    if (memchr(tc, '\0', tclen) != NULL || al_utf8_validate(tc, tclen, NULL) != 0)
+        return al__fail(AL_ESIGFORMAT, "trusted comment is not valid text");
     if (memcmp(blob.alg, SIG_ALG_HASHED, 2) != 0)
         return al__fail(AL_EKEYALG, memcmp(blob.alg, SIG_ALG, 2) == 0
                                         ? "legacy non-prehashed signature (sign with minisign "

@@ -9,7 +9,8 @@ al_time_format(time_t t, char out[AL_TIME_LEN + 1])
 {
     struct tm tm;
 
-    if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 < 1970 || tm.tm_year + 1900 > 9999)
+    if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 < 1970 ||
+        tm.tm_year + 1900 > AL_TIME_MAX_YEAR)
         return AL_EINVAL;
     if (strftime(out, AL_TIME_LEN + 1, "%Y-%m-%dT%H:%M:%SZ", &tm) != AL_TIME_LEN)
         return AL_EINVAL;
@@ -45,7 +46,7 @@ al_time_parse(const char *s, time_t *out)
         digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) || digits(s + 17, 2, &se))
         return AL_EFIELD;
     leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+    if (y < 1970 || y > AL_TIME_MAX_YEAR || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
         (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || se > 59)
         return AL_EFIELD;
     memset(&tm, 0, sizeof(tm));

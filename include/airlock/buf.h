@@ -18,12 +18,13 @@ struct al_buf {
     size_t len;
     size_t cap;
     size_t max;
+    int secret; /* wipe every block before letting go of it (al_buf_init_secret) */
 };
 
 void al_buf_init(struct al_buf *b, size_t max);
+/* For key files and other secrets: growing and closing overwrite the memory let go of. */
+void al_buf_init_secret(struct al_buf *b, size_t max);
 void al_buf_close(struct al_buf *b);
-/* Like al_buf_close, but first overwrites all the memory (for key files and secrets). */
-void al_buf_close_wipe(struct al_buf *b);
 /* Forgets the contents but keeps the memory. */
 void al_buf_reset(struct al_buf *b);
 
@@ -38,7 +39,10 @@ int al_buf_vprintf(struct al_buf *b, const char *fmt, va_list ap) AL_WUR;
  */
 int al_buf_read_fd(struct al_buf *b, int fd) AL_WUR;
 
-/* Opens path read-only (never following a final symlink if nofollow), reads it into b. */
+/*
+ * Opens path read-only (never following a final symlink if nofollow) and without blocking,
+ * and reads it into b. Anything but a regular file is refused with AL_EFILETYPE.
+ */
 int al_buf_read_path(struct al_buf *b, const char *path, int nofollow) AL_WUR;
 
 /*

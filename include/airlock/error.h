@@ -86,4 +86,7 @@ void al_errclear(void);
 /* Sets the detail from fmt and returns r, so rejections read: return al__fail(AL_EX, ...). */
 int al__fail(int r, const char *fmt, ...) AL_PRINTF(2, 3);
 
+/* Puts fmt's text and ": " in front of the current detail; returns r. */
+int al__prefix(int r, const char *fmt, ...) AL_PRINTF(2, 3);
+
 #endif

@@ -11,7 +11,8 @@
 
 /*
  * Writes data to path through a temporary file in the same directory, fsync, then
- * rename (or link, for AL_FILE_EXCL, which cannot race with another writer).
+ * rename (or link, for AL_FILE_EXCL, which cannot race with another writer), then fsync
+ * of the directory, so that on success the file is on disk under its name.
  */
 int al_file_write(const char *path, const void *data, size_t len, mode_t mode,
                   unsigned flags) AL_WUR;

@@ -25,6 +25,14 @@ mode=$(stat -c %a k.key)
 if [ "$mode" = 600 ]; then ok "secret key is mode 600"; else not_ok "secret key mode $mode"; fi
 expect_status 1 "an empty passphrase is refused" -- sh -c "printf '\n' | '$AIRLOCK' keygen -p e.pub -s e.key"
 
+# An existing public key alone also stops keygen, and no half pair is left behind.
+mkdir only && cp k.pub only/k.pub
+expect_status 1 "keygen does not overwrite a lone public key" -- \
+    "$AIRLOCK" keygen -W -p only/k.pub -s only/k.key
+if [ -e only/k.key ]; then not_ok "keygen left a secret key without its public half"
+else ok "no secret key left behind"; fi
+expect_status 0 "keygen -f replaces the pair" -- "$AIRLOCK" keygen -W -f -p only/k.pub -s only/k.key
+
 # Default key locations under XDG_CONFIG_HOME.
 XDG_CONFIG_HOME=$tmp/cfg "$AIRLOCK" keygen -W >/dev/null
 if [ -f cfg/airlock/approver.key ] && [ -f cfg/airlock/approver.pub ]; then
@@ -52,6 +60,12 @@ expect_status 0 "pack accepts it with --max-bytes 128k" -- \
     "$AIRLOCK" pack --from offline --to online --max-bytes 128k big.txt -o big.airlock
 expect_status 1 "show refuses it at the default limit" -- "$AIRLOCK" show big.airlock
 expect_status 0 "show reads it with --max-bytes 128k" -- "$AIRLOCK" show --max-bytes 128k big.airlock
+expect_status 2 "--max-bytes that would overflow is a usage error" -- \
+    "$AIRLOCK" show --max-bytes 18014398509481985k big.airlock
+expect_status 2 "--max-bytes over 64M is a usage error" -- "$AIRLOCK" show --max-bytes 65M big.airlock
+mkfifo fifo.airlock
+expect_status 1 "show refuses a FIFO without hanging" -- timeout 10 "$AIRLOCK" show fifo.airlock
+expect_grep "EFILETYPE" "$tmp/err" "the refusal names EFILETYPE"
 expect_status 1 "pack refuses a directory" -- "$AIRLOCK" pack --from offline --to online . -o d.airlock
 
 # show never writes a control byte raw.
@@ -66,6 +80,15 @@ expect_grep '\\e\[2J' shown "ESC shown as \\e"
 expect_grep '\\u{202E}' shown "RLO shown as \\u{202E}"
 expect_grep 'line1\\nline2\\e]0;title\\x07' shown "the task is one visible line"
 if grep -q "$(printf '\342\200\256')" shown; then not_ok "raw RLO in show output"; else ok "no raw RLO"; fi
+
+# File text cannot pass for show's own header lines: every text line is behind "| ".
+printf '=== fake.md  (text/plain, 1 bytes)\nplan     0000\n' > spoof.txt
+"$AIRLOCK" pack --from online --to offline spoof.txt -o spoof.airlock >/dev/null
+"$AIRLOCK" show spoof.airlock > spoofed
+if grep -q '^=== fake.md' spoofed || grep -q '^plan     0000' spoofed; then
+    not_ok "file text passed for a header line"; cat spoofed
+else ok "file text is behind the gutter"; fi
+expect_grep '^| === fake.md' spoofed "the forged header is shown as text"
 
 # Garbage in, a named error out, never a crash.
 head -c 3000 /dev/urandom > noise.airlock

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -95,6 +96,42 @@ test_read_path_nofollow(void **state)
 }
 
 static void
+test_read_path_refuses_fifo_without_blocking(void **state)
+{
+    char dir[] = "/tmp/airlock-test-buf-XXXXXX", fifo[64];
+    struct al_buf b;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(fifo, sizeof(fifo), "%s/f", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    al_buf_init(&b, 100);
+    /* Without O_NONBLOCK this open would wait for a writer forever. */
+    assert_int_equal(al_buf_read_path(&b, fifo, 1), AL_EFILETYPE);
+    assert_int_equal(al_buf_read_path(&b, dir, 1), AL_EFILETYPE);
+    al_buf_close(&b);
+    unlink(fifo);
+    rmdir(dir);
+}
+
+static void
+test_secret_buffer_grows_and_keeps_data(void **state)
+{
+    struct al_buf b;
+    int i;
+
+    (void)state;
+    al_buf_init_secret(&b, 1 << 16);
+    for (i = 0; i < 1000; i++)
+        assert_int_equal(al_buf_printf(&b, "%03d", i % 1000), 0);
+    assert_int_equal(b.len, 3000);
+    assert_memory_equal(b.data + 2997, "999", 3);
+    al_buf_close(&b);
+    assert_int_equal(b.secret, 1);
+    assert_null(b.data);
+}
+
+static void
 test_steal(void **state)
 {
     struct al_buf b;
@@ -120,6 +157,8 @@ main(void)
         cmocka_unit_test(test_over_limit_keeps_contents),
         cmocka_unit_test(test_read_fd_stops_at_limit),
         cmocka_unit_test(test_read_path_nofollow),
+        cmocka_unit_test(test_read_path_refuses_fifo_without_blocking),
+        cmocka_unit_test(test_secret_buffer_grows_and_keeps_data),
         cmocka_unit_test(test_steal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

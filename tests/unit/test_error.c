@@ -54,6 +54,8 @@ test_detail(void **state)
     assert_string_equal(al_errdetail(), "");
     assert_int_equal(al__fail(AL_EPATH, "member %s", "x/../y"), AL_EPATH);
     assert_string_equal(al_errdetail(), "member x/../y");
+    assert_int_equal(al__prefix(AL_EPATH, "entries[%d]", 3), AL_EPATH);
+    assert_string_equal(al_errdetail(), "entries[3]: member x/../y");
 }
 
 int

@@ -57,7 +57,7 @@ test_valid_round_trip(void **state)
 
     (void)state;
     assert_int_equal(parse(manifest("\"airlock-plan/1\"", "\"offline\"", "\"online\"", "",
-                                    "[" ENTRY("a.md", 0) "," ENTRY("b/c.txt", 12) "]"),
+                                    "[" ENTRY("a.txt", 0) "," ENTRY("b/c.txt", 12) "]"),
                            &m),
                      0);
     assert_string_equal(m->id, ID);
@@ -69,7 +69,7 @@ test_valid_round_trip(void **state)
     al_buf_init(&b, 65536);
     assert_int_equal(al_manifest_emit(m, &b), 0);
     assert_int_equal(parse(b.data, &m2), 0);
-    assert_string_equal(m2->entries[0].path, "a.md");
+    assert_string_equal(m2->entries[0].path, "a.txt");
     assert_memory_equal(m2->entries[1].blake2b, m->entries[1].blake2b, AL_HASH_LEN);
     al_buf_close(&b);
     al_manifest_free(m);

@@ -134,6 +134,15 @@ test_comment_grammar(void **state)
                                            &a),
                      AL_ECOMMENT);
     assert_int_equal(al_plan_comment_parse("", &a), AL_ECOMMENT);
+    /* Only the one spelling: no trailing space, no upper-case hex. */
+    assert_int_equal(al_plan_comment_parse("airlock id=" ID " from=online to=offline "
+                                           "approved=2026-11-23T00:00:00Z ",
+                                           &a),
+                     AL_ECOMMENT);
+    assert_int_equal(al_plan_comment_parse("airlock id=00112233445566778899AABBCCDDEEFF "
+                                           "from=online to=offline approved=2026-11-23T00:00:00Z",
+                                           &a),
+                     AL_ECOMMENT);
 }
 
 static void

@@ -20,6 +20,7 @@ test_round_trip(void **state)
     assert_int_equal(al_time_parse(s, &t), 0);
     assert_int_equal(t, 1795402658);
     assert_int_equal(al_time_parse("2024-02-29T23:59:59Z", &t), 0);
+    assert_int_equal(al_time_format((time_t)8589934591LL, s), AL_EINVAL); /* year 2242 */
 }
 
 static void
@@ -38,6 +39,9 @@ test_rejects_other_forms(void **state)
     assert_int_equal(al_time_parse("1969-12-31T23:59:59Z", &t), AL_EFIELD);
     assert_int_equal(al_time_parse("2026-1-01T00:00:00Z", &t), AL_EFIELD);
     assert_int_equal(al_time_parse("", &t), AL_EFIELD);
+    /* Past AL_TIME_MAX_YEAR: a ustar mtime could not hold it much later. */
+    assert_int_equal(al_time_parse("2201-01-01T00:00:00Z", &t), AL_EFIELD);
+    assert_int_equal(al_time_parse("2200-12-31T23:59:59Z", &t), 0);
 }
 
 int
