@@ -337,8 +337,13 @@ find_entry(const struct al_manifest *m, const char *path)
     return -1;
 }
 
+/*
+ * Reads one member after the manifest. *next is one past the highest entry stored so far:
+ * an entry may be skipped (it is then missing, unless it turns up later, which is out of
+ * order), but never stored twice or behind one listed after it.
+ */
 static int
-read_member(struct archive *a, struct archive_entry *e, struct al_artifact *art, size_t next)
+read_member(struct archive *a, struct archive_entry *e, struct al_artifact *art, size_t *next)
 {
     const struct al_manifest *m = art->manifest;
     const char *path = archive_entry_pathname(e);
@@ -348,7 +353,7 @@ read_member(struct archive *a, struct archive_entry *e, struct al_artifact *art,
     int r;
 
     if (path == NULL)
-        return al__fail(AL_ETAR, "member %zu has no readable name", next + 1);
+        return al__fail(AL_ETAR, "a member after %s has no readable name", AL_MANIFEST_NAME);
     if ((r = check_type(e, path)) != 0)
         return r;
     if (strcmp(path, AL_MANIFEST_NAME) == 0)
@@ -357,10 +362,11 @@ read_member(struct archive *a, struct archive_entry *e, struct al_artifact *art,
         return al__prefix(r, "member \"%.100s\"", path);
     if ((idx = find_entry(m, path)) < 0)
         return al__fail(AL_EUNLISTED, "%s is not listed in the manifest", path);
-    if ((size_t)idx < next)
+    if (art->data[idx] != NULL) /* read_data always allocates, even for 0 bytes */
         return al__fail(AL_EDUPLICATE, "%s stored twice", path);
-    if ((size_t)idx > next) /* so next < n_entries here */
-        return al__fail(AL_EORDER, "%s stored before %s", path, m->entries[next].path);
+    if ((size_t)idx < *next)
+        return al__fail(AL_EORDER, "%s stored after %s", path, m->entries[*next - 1].path);
+    *next = (size_t)idx + 1;
     size = archive_entry_size(e);
     if (!archive_entry_size_is_set(e) || size < 0)
         return al__fail(AL_ETAR, "%s has no size", path);
@@ -443,7 +449,7 @@ al_artifact_read(const char *data, size_t len, const struct al_plan_limits *lim,
     struct al_artifact *art = NULL;
     struct archive *a = NULL;
     struct archive_entry *e;
-    size_t max = al_artifact_max_bytes(lim), next = 0;
+    size_t max = al_artifact_max_bytes(lim), next = 0, members = 0, i;
     int r, ar;
 
     al_errclear();
@@ -464,7 +470,7 @@ al_artifact_read(const char *data, size_t len, const struct al_plan_limits *lim,
         if (ar == ARCHIVE_EOF)
             break;
         if (ar != ARCHIVE_OK) {
-            r = tar_error(a, next + (art->manifest ? 2 : 1));
+            r = tar_error(a, members + (art->manifest ? 2 : 1));
             goto out;
         }
         if (art->manifest == NULL) {
@@ -474,17 +480,20 @@ al_artifact_read(const char *data, size_t len, const struct al_plan_limits *lim,
         }
         /* Past the last entry read_member still runs every check, so a member stored
          * again after the last one is named a duplicate, a link a link. */
-        if ((r = read_member(a, e, art, next)) != 0)
+        if ((r = read_member(a, e, art, &next)) != 0)
             goto out;
-        next++;
+        members++;
     }
     if (art->manifest == NULL) {
         r = al__fail(AL_ETAR, "no members: not a plan");
         goto out;
     }
-    if (next < art->manifest->n_entries) {
-        r = al__fail(AL_EMISSING, "%s is listed but not stored", art->manifest->entries[next].path);
-        goto out;
+    for (i = 0; i < art->manifest->n_entries; i++) {
+        if (art->data[i] == NULL) {
+            r = al__fail(AL_EMISSING, "%s is listed but not stored",
+                         art->manifest->entries[i].path);
+            goto out;
+        }
     }
     if ((r = check_canonical(art, data, len, max)) != 0)
         goto out;
