@@ -82,6 +82,12 @@ reserve(struct al_buf *b, size_t n)
 }
 
 int
+al_buf_reserve(struct al_buf *b, size_t n)
+{
+    return reserve(b, n);
+}
+
+int
 al_buf_append(struct al_buf *b, const void *p, size_t n)
 {
     int r;

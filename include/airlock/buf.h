@@ -28,6 +28,8 @@ void al_buf_close(struct al_buf *b);
 /* Forgets the contents but keeps the memory. */
 void al_buf_reset(struct al_buf *b);
 
+/* Makes room for n more bytes now, so that appending them will not reallocate. */
+int al_buf_reserve(struct al_buf *b, size_t n) AL_WUR;
 int al_buf_append(struct al_buf *b, const void *p, size_t n) AL_WUR;
 int al_buf_appendc(struct al_buf *b, char c) AL_WUR;
 int al_buf_printf(struct al_buf *b, const char *fmt, ...) AL_PRINTF(2, 3) AL_WUR;
