@@ -17,6 +17,7 @@
 
 #include <airlock/airlock.h>
 #include <airlock/log.h>
+#include <airlock/render.h>
 
 #define PASSPHRASE_MAX 1024
 
@@ -46,10 +47,24 @@ usage(FILE *f)
 int
 cli_fail(const char *what, int r)
 {
-    const char *d = al_errdetail();
+    char detail[1024];
+    struct al_buf w, d;
 
-    fprintf(stderr, "airlock: %s: %s [%s]%s%s\n", what, al_strerror(r), al_errname(r),
-            *d ? ": " : "", d);
+    /* The detail can quote member names and field values from a hostile plan: it goes
+     * through the same escaping as plan text, never raw to the terminal. */
+    snprintf(detail, sizeof(detail), "%s", al_errdetail());
+    al_buf_init(&w, 16384);
+    al_buf_init(&d, 16384);
+    if (al_render_escape(what, strlen(what), AL_RENDER_ESCAPE_NEWLINE, &w) != 0 ||
+        al_render_escape(detail, strlen(detail), AL_RENDER_ESCAPE_NEWLINE, &d) != 0 ||
+        al_buf_append(&w, "", 0) != 0 || al_buf_append(&d, "", 0) != 0) {
+        fprintf(stderr, "airlock: %s [%s]\n", al_strerror(r), al_errname(r));
+    } else {
+        fprintf(stderr, "airlock: %s: %s [%s]%s%s\n", w.data, al_strerror(r), al_errname(r),
+                d.len ? ": " : "", d.data);
+    }
+    al_buf_close(&w);
+    al_buf_close(&d);
     return CLI_FAIL;
 }
 
@@ -66,9 +81,11 @@ cli_max_bytes(const char *arg, struct al_plan_limits *lim)
     unsigned long long v;
     char *end;
 
+    if (arg[0] < '0' || arg[0] > '9')
+        return -1; /* strtoull would also take spaces, signs and "0x" */
     errno = 0;
     v = strtoull(arg, &end, 10);
-    if (errno != 0 || end == arg || arg[0] == '-')
+    if (errno != 0 || end == arg)
         return -1;
     if (v > AL_PLAN_HARD_MAX_BYTES)
         return -1; /* before any multiplication, so it cannot wrap */
@@ -153,6 +170,8 @@ read_tty(const char *prompt, char *p)
     close(fd);
     if (r == -2)
         fprintf(stderr, "airlock: passphrase longer than %d bytes\n", PASSPHRASE_MAX - 1);
+    else if (r == -1)
+        fprintf(stderr, "airlock: no passphrase given\n");
     return r < 0 ? -1 : 0;
 }
 

@@ -1,6 +1,7 @@
 /* cmd_key.c: `airlock keygen`, `airlock sign` and `airlock verify`. */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,44 @@ static const char keygen_help[] =
     "  -s SECFILE  secret key (default $XDG_CONFIG_HOME/airlock/approver.key)\n"
     "  -W          do not encrypt the secret key\n"
     "  -f          replace existing key files\n";
+
+/*
+ * Writes a key pair so that a failure never leaves a secret key next to a public key that
+ * is not its own. Without force both are created exclusively (and the secret removed
+ * again if the public half cannot be made); with force both are first written under
+ * "<path>.new" and only then renamed over the old pair.
+ */
+static int
+write_pair(const char *sec, const struct al_buf *s, const char *pub, const struct al_buf *p,
+           int force)
+{
+    char secnew[4200], pubnew[4200];
+    int r;
+
+    if (!force) {
+        if ((r = al_file_write(sec, s->data, s->len, 0600, AL_FILE_EXCL)) != 0)
+            return r;
+        if ((r = al_file_write(pub, p->data, p->len, 0644, AL_FILE_EXCL)) != 0)
+            unlink(sec); /* ours, just made: useless without its public half */
+        return r;
+    }
+    if (snprintf(secnew, sizeof(secnew), "%s.new", sec) >= (int)sizeof(secnew) ||
+        snprintf(pubnew, sizeof(pubnew), "%s.new", pub) >= (int)sizeof(pubnew))
+        return al__fail(-ENAMETOOLONG, "%s", sec);
+    if ((r = al_file_write(secnew, s->data, s->len, 0600, 0)) != 0)
+        return r;
+    if ((r = al_file_write(pubnew, p->data, p->len, 0644, 0)) != 0) {
+        unlink(secnew);
+        return r;
+    }
+    if (rename(pubnew, pub) != 0 || rename(secnew, sec) != 0) {
+        r = al__fail(-errno, "replacing %s and %s", pub, sec);
+        unlink(secnew);
+        unlink(pubnew);
+        return r;
+    }
+    return 0;
+}
 
 int
 cmd_keygen(int argc, char **argv)
@@ -81,16 +120,7 @@ cmd_keygen(int argc, char **argv)
         rc = cli_fail("keygen", r);
         goto out;
     }
-    /* Both exclusive unless forced: never clobber a key, or leave a pair that disagrees. */
-    if ((r = al_file_write(secpath, sectext.data, sectext.len, 0600, force ? 0 : AL_FILE_EXCL)) !=
-        0) {
-        rc = cli_fail("keygen", r);
-        goto out;
-    }
-    if ((r = al_file_write(pubpath, pubtext.data, pubtext.len, 0644, force ? 0 : AL_FILE_EXCL)) !=
-        0) {
-        if (!force)
-            unlink(secpath); /* ours, just made: useless without its public half */
+    if ((r = write_pair(secpath, &sectext, pubpath, &pubtext, force)) != 0) {
         rc = cli_fail("keygen", r);
         goto out;
     }
@@ -107,7 +137,7 @@ out:
 }
 
 static const char sign_help[] =
-    "usage: airlock sign --key SECFILE [-o SIGFILE] [--max-bytes N] PLAN.airlock\n"
+    "usage: airlock sign [--key SECFILE] [-o SIGFILE] [--max-bytes N] PLAN.airlock\n"
     "\n"
     "Approves a plan: checks that PLAN.airlock is a valid plan, then signs its exact bytes\n"
     "with a trusted comment naming its id, direction and the approval time. Writes\n"
@@ -202,7 +232,7 @@ out:
 }
 
 static const char verify_help[] =
-    "usage: airlock verify --pubkey PUBFILE [--signature SIGFILE] [--max-bytes N] PLAN\n"
+    "usage: airlock verify [--pubkey PUBFILE] [--signature SIGFILE] [--max-bytes N] PLAN\n"
     "\n"
     "Checks an approved plan: the key id, the signature over the plan's bytes, the signed\n"
     "trusted comment, the plan itself, and that the comment names this plan's id and\n"

@@ -148,10 +148,10 @@ static const char show_help[] =
     "usage: airlock show [--max-bytes N] PLAN.airlock\n"
     "\n"
     "Prints a plan's manifest and every file in it, each line of a file after \"| \".\n"
-    "Nothing is written raw: control,\n"
-    "invisible and direction-changing characters appear as visible escapes (\\e, \\r,\n"
-    "\\x07, \\u{202E}), and a literal backslash appears doubled. Showing a plan does not\n"
-    "check its signature; use 'airlock verify' for that.\n";
+    "Nothing is written raw: control, invisible and direction-changing characters\n"
+    "appear as visible escapes (\\e, \\r, \\x07, \\u{202E}), and a literal backslash\n"
+    "appears doubled. Showing a plan does not check its signature; use 'airlock verify'\n"
+    "for that.\n";
 
 /*
  * Renders one untrusted string to stdout with the given flags. With a gutter, every line

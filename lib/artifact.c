@@ -276,6 +276,17 @@ al_artifact_free(struct al_artifact *a)
     free(a);
 }
 
+static int
+all_zero(const char *p, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (p[i] != 0)
+            return 0;
+    return 1;
+}
+
 /*
  * libarchive reports a header cut short with ARCHIVE_ERRNO_FILE_FORMAT, like every other
  * format error; only its message ("Truncated tar archive") tells the two apart.
@@ -521,6 +532,16 @@ al_artifact_read(const char *data, size_t len, const struct al_plan_limits *lim,
     }
     for (i = 0; i < art->manifest->n_entries; i++) {
         if (art->data[i] == NULL) {
+            /* libarchive ends quietly at a block boundary without the end marker, so a
+             * plan cut between members looks complete to it: without two zero blocks at
+             * the end, the entry is missing because the plan was cut. */
+            if (len < 2 * BLOCK || !all_zero(data + len - 2 * BLOCK, 2 * BLOCK)) {
+                r = al__fail(AL_ETRUNCATED,
+                             "no end-of-archive marker: the plan is cut short "
+                             "before %s",
+                             art->manifest->entries[i].path);
+                goto out;
+            }
             r = al__fail(AL_EMISSING, "%s is listed but not stored",
                          art->manifest->entries[i].path);
             goto out;

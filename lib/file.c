@@ -11,7 +11,7 @@
 #include <airlock/error.h>
 
 /* Makes a rename or link in path's directory durable: the name is in the directory's data. */
-static void
+static int
 sync_dir(const char *path)
 {
     char dir[4096];
@@ -24,10 +24,16 @@ sync_dir(const char *path)
         snprintf(dir, sizeof(dir), "/");
     else
         snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-    if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-        fsync(fd);
+    if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return al__fail(-errno, "%s", dir);
+    if (fsync(fd) != 0) {
+        int e = errno;
+
         close(fd);
+        return al__fail(-e, "fsync %s", dir);
     }
+    close(fd);
+    return 0;
 }
 
 static int
@@ -78,15 +84,13 @@ al_file_write(const char *path, const void *data, size_t len, mode_t mode, unsig
             goto fail;
         }
         unlink(tmp);
-        sync_dir(path);
-        return 0;
+        return sync_dir(path);
     }
     if (rename(tmp, path) != 0) {
         r = al__fail(-errno, "%s", path);
         goto fail;
     }
-    sync_dir(path);
-    return 0;
+    return sync_dir(path);
 fail:
     if (fd >= 0)
         close(fd);

@@ -47,7 +47,7 @@
     X(DEVICE, "member is a device node")                                                           \
     X(FIFO, "member is a FIFO")                                                                    \
     X(DIRECTORY, "member is a directory")                                                          \
-    X(FILETYPE, "member has an unsupported file type")                                             \
+    X(FILETYPE, "not a regular file")                                                              \
     X(MEMBERSIZE, "member exceeds the size limit")                                                 \
     X(TOTALSIZE, "plan exceeds the total size limit")                                              \
     X(COUNT, "too many entries")                                                                   \

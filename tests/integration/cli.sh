@@ -32,6 +32,11 @@ expect_status 1 "keygen does not overwrite a lone public key" -- \
 if [ -e only/k.key ]; then not_ok "keygen left a secret key without its public half"
 else ok "no secret key left behind"; fi
 expect_status 0 "keygen -f replaces the pair" -- "$AIRLOCK" keygen -W -f -p only/k.pub -s only/k.key
+cp only/k.key only/k.key.before
+expect_status 1 "keygen -f into a missing directory fails" -- \
+    "$AIRLOCK" keygen -W -f -p nodir/k.pub -s only/k.key
+if cmp -s only/k.key only/k.key.before; then ok "a failed keygen -f leaves the old secret key as it was"
+else not_ok "a failed keygen -f replaced the secret key"; fi
 
 # Default key locations under XDG_CONFIG_HOME.
 XDG_CONFIG_HOME=$tmp/cfg "$AIRLOCK" keygen -W >/dev/null
@@ -62,6 +67,8 @@ expect_status 1 "show refuses it at the default limit" -- "$AIRLOCK" show big.ai
 expect_status 0 "show reads it with --max-bytes 128k" -- "$AIRLOCK" show --max-bytes 128k big.airlock
 expect_status 2 "--max-bytes that would overflow is a usage error" -- \
     "$AIRLOCK" show --max-bytes 18014398509481985k big.airlock
+expect_status 2 "--max-bytes with a leading space is a usage error" -- \
+    "$AIRLOCK" show --max-bytes " 5" big.airlock
 expect_status 2 "--max-bytes over 64M is a usage error" -- "$AIRLOCK" show --max-bytes 65M big.airlock
 mkfifo fifo.airlock
 expect_status 1 "show refuses a FIFO without hanging" -- timeout 10 "$AIRLOCK" show fifo.airlock
@@ -89,6 +96,24 @@ if grep -q '^=== fake.md' spoofed || grep -q '^plan     0000' spoofed; then
     not_ok "file text passed for a header line"; cat spoofed
 else ok "file text is behind the gutter"; fi
 expect_grep '^| === fake.md' spoofed "the forged header is shown as text"
+
+# Error details quote names from the plan: they are escaped like plan text.
+python3 - <<'PY'
+import io, tarfile
+t = tarfile.open("esc.airlock", "w", format=tarfile.USTAR_FORMAT)
+i = tarfile.TarInfo("\x1b]0;pwned\x07")
+i.size = 2
+t.addfile(i, io.BytesIO(b"{}"))
+t.close()
+PY
+set +e
+"$AIRLOCK" show esc.airlock >/dev/null 2>"$tmp/err"
+set -e
+if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$tmp/err"; then
+    not_ok "an error detail wrote a raw control byte"; od -c "$tmp/err" | head
+else ok "error details hold no raw control bytes"; fi
+expect_grep 'ENOTFIRST' "$tmp/err" "the refusal names ENOTFIRST"
+expect_grep '\\e]0;pwned\\x07' "$tmp/err" "the hostile name is shown escaped"
 
 # Garbage in, a named error out, never a crash.
 head -c 3000 /dev/urandom > noise.airlock

@@ -171,6 +171,8 @@ test_trailing_and_truncated(void **state)
     assert_int_equal(pack(files, 3, &b), 0);
     assert_int_equal(al_artifact_read(b.data, b.len - 512, &lim, &a), AL_ETRUNCATED);
     assert_int_equal(al_artifact_read(b.data, b.len - 1024, &lim, &a), AL_ETRUNCATED);
+    /* Cut between two members, at a block boundary: no end marker, so truncated. */
+    assert_int_equal(al_artifact_read(b.data, 2048, &lim, &a), AL_ETRUNCATED);
     assert_int_equal(al_buf_append(&b, "junk", 4), 0);
     assert_int_equal(al_artifact_read(b.data, b.len, &lim, &a), AL_ETRAILING);
     b.len -= 4;
