@@ -53,7 +53,16 @@ al_utf8_validate(const char *s, size_t n, size_t *bad)
     uint32_t cp;
 
     while (i < n) {
-        /* ASCII runs are the common case; skip them a byte at a time without decoding. */
+        /* ASCII runs are the common case: skip them eight bytes at a time. */
+        if (n - i >= 8) {
+            uint64_t w;
+
+            memcpy(&w, s + i, 8);
+            if ((w & 0x8080808080808080ULL) == 0) {
+                i += 8;
+                continue;
+            }
+        }
         if ((unsigned char)s[i] < 0x80) {
             i++;
             continue;

@@ -42,6 +42,15 @@ test_rejects_ill_formed(void **state)
     assert_false(valid("\xce", 1)); /* truncated */
     assert_int_equal(al_utf8_validate("ok\xff", 3, &bad), AL_EUTF8);
     assert_int_equal(bad, 2);
+    /* Past the eight-byte ASCII fast path, and inside a word it skips. */
+    assert_int_equal(al_utf8_validate("0123456789abcdef\xc0\xaf", 18, &bad), AL_EUTF8);
+    assert_int_equal(bad, 16);
+    assert_int_equal(al_utf8_validate("0123\x80"
+                                      "56789abcdef",
+                                      16, &bad),
+                     AL_EUTF8);
+    assert_int_equal(bad, 4);
+    assert_true(valid("0123456789abcdef\xce\xb1xyz0123456", 28));
 }
 
 static void
