@@ -1,0 +1,413 @@
+/*
+ * child.c: the compartment's first process, from clone to exec.
+ *
+ * Runs in the new namespaces with only the memory the parent prepared (struct al__child).
+ * Libc system-call wrappers only: no allocation, no stdio, no locks. Every failure writes
+ * {step, errno, op} to the error pipe and exits 127; the parent names the step.
+ *
+ * The process is PID 1 of its namespace. It builds the file system, then forks the
+ * command's process, which confines itself in the house order (close fds, drop
+ * capabilities, no_new_privs, landlock, seccomp) and execs. PID 1 stays behind as the
+ * reaper: when the command ends it exits with the command's status, and the kernel kills
+ * everything else in the namespace with it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+#include <linux/seccomp.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "landlock_abi.h"
+
+#define NEWROOT "/newroot"
+#define OLDROOT "/oldroot"
+
+__attribute__((noreturn)) static void
+fail(const struct al__child *c, enum al__step step, int op)
+{
+    struct al__child_error e = {.step = step, .err = errno, .op = op};
+    ssize_t k;
+
+    if (e.err == 0)
+        e.err = EIO;
+    k = write(c->err_fd, &e, sizeof(e));
+    (void)k;
+    _exit(127);
+}
+
+/* prefix + path into out (PATH_MAX), without stdio. */
+static int
+join(char *out, size_t outlen, const char *prefix, const char *path)
+{
+    size_t a = strlen(prefix), b = strlen(path);
+
+    if (a + b + 1 > outlen) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(out, prefix, a);
+    memcpy(out + a, path, b + 1);
+    return 0;
+}
+
+static int
+set_attr(const char *path, uint64_t set)
+{
+    struct mount_attr attr = {.attr_set = set};
+
+    return mount_setattr(AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof(attr));
+}
+
+static int
+touch(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
+}
+
+static int
+run_op(const struct al__op *op)
+{
+    char src[4096], dst[4096];
+    struct stat st;
+    size_t n;
+    int fd;
+
+    if (join(dst, sizeof(dst), NEWROOT, op->dst) != 0)
+        return -1;
+    if (op->src != NULL) {
+        if (join(src, sizeof(src), OLDROOT, op->src) != 0)
+            return -1;
+        if (op->optional && lstat(src, &st) != 0)
+            return 0;
+    }
+    switch (op->kind) {
+    case AL__OP_DIR:
+        return mkdir(dst, 0755) != 0 && errno != EEXIST ? -1 : 0;
+    case AL__OP_TMPFS:
+        if (mkdir(dst, 0755) != 0 && errno != EEXIST)
+            return -1;
+        return mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, op->data);
+    case AL__OP_RO_BIND:
+    case AL__OP_RW_BIND:
+        /* A symbolic link is copied as a link: its absolute target would resolve against
+         * the host root here but must resolve against the compartment's later. */
+        if (lstat(src, &st) != 0)
+            return -1;
+        if (S_ISLNK(st.st_mode)) {
+            char target[4096];
+            ssize_t k = readlink(src, target, sizeof(target) - 1);
+
+            if (k < 0)
+                return -1;
+            target[k] = '\0';
+            return symlink(target, dst);
+        }
+        if (S_ISDIR(st.st_mode) ? mkdir(dst, 0755) != 0 && errno != EEXIST : touch(dst) != 0)
+            return -1;
+        if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) != 0)
+            return -1;
+        return set_attr(dst, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                 (op->kind == AL__OP_RO_BIND ? MOUNT_ATTR_RDONLY : 0));
+    case AL__OP_DEV_BIND:
+        /* Device nodes cannot be made in a user namespace; binding the host's works
+         * because the bind keeps the host device file system's superblock. */
+        if (touch(dst) != 0 && errno != EEXIST)
+            return -1;
+        return mount(src, dst, NULL, MS_BIND, NULL);
+    case AL__OP_SYMLINK:
+        return symlink(op->data, dst);
+    case AL__OP_FILE:
+        fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+            return -1;
+        n = strlen(op->data);
+        if (write(fd, op->data, n) != (ssize_t)n) {
+            close(fd);
+            return -1;
+        }
+        return close(fd);
+    case AL__OP_PROC:
+        /* Must come before the host root is detached: the kernel only lets a user
+         * namespace mount proc while a fully visible proc is in its mount namespace. */
+        if (mkdir(dst, 0555) != 0 && errno != EEXIST)
+            return -1;
+        return mount("proc", dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    case AL__OP_DEVPTS:
+        if (mkdir(dst, 0755) != 0 && errno != EEXIST)
+            return -1;
+        return mount("devpts", dst, "devpts", MS_NOSUID | MS_NOEXEC,
+                     "newinstance,ptmxmode=0666,mode=620");
+    case AL__OP_RO_SELF:
+        if (lstat(dst, &st) != 0)
+            return op->optional ? 0 : -1;
+        if (mount(dst, dst, NULL, MS_BIND | MS_REC, NULL) != 0)
+            return -1;
+        return set_attr(dst, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+    case AL__OP_HIDE:
+        if (lstat(dst, &st) != 0)
+            return op->optional ? 0 : -1;
+        return mount(src, dst, NULL, MS_BIND, NULL);
+    }
+    errno = EINVAL;
+    return -1;
+}
+
+/*
+ * The tmpfs that becomes the root is mounted over /tmp in our private mount namespace and
+ * the host root is pivoted to /oldroot inside it, so every source stays reachable under
+ * /oldroot (even those under the host's /tmp) while the new tree is built in /newroot.
+ */
+static void
+build_root(const struct al__child *c)
+{
+    size_t i;
+
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        fail(c, AL__STEP_MOUNT_PRIVATE, -1);
+    if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0 ||
+        chdir("/tmp") != 0 || mkdir("newroot", 0755) != 0 ||
+        mount("newroot", "newroot", NULL, MS_BIND, NULL) != 0 || mkdir("oldroot", 0755) != 0)
+        fail(c, AL__STEP_ROOT_TMPFS, -1);
+    if (syscall(SYS_pivot_root, "/tmp", "/tmp/oldroot") != 0 || chdir("/") != 0)
+        fail(c, AL__STEP_PIVOT_OLD, -1);
+    for (i = 0; i < c->n_ops; i++)
+        if (run_op(&c->ops[i]) != 0)
+            fail(c, AL__STEP_MOUNT_OP, (int)i);
+    /* The root itself is read-only (this mount only, not the ones on it: those are
+     * read-only or writable as their operation said). */
+    if (mount(NEWROOT, NEWROOT, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+              NULL) != 0)
+        fail(c, AL__STEP_PIVOT, -1);
+    /* Detach the host, then pivot onto /newroot and drop the staging tmpfs under it. */
+    if (umount2(OLDROOT, MNT_DETACH) != 0 || chdir(NEWROOT) != 0 ||
+        syscall(SYS_pivot_root, ".", ".") != 0 || umount2(".", MNT_DETACH) != 0 || chdir("/") != 0)
+        fail(c, AL__STEP_PIVOT, -1);
+}
+
+static void
+loopback_up(const struct al__child *c)
+{
+    struct ifreq ifr;
+    int fd;
+
+    memset(&ifr, 0, sizeof(ifr));
+    memcpy(ifr.ifr_name, "lo", 3);
+    if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
+        ioctl(fd, SIOCGIFFLAGS, &ifr) != 0)
+        fail(c, AL__STEP_LOOPBACK, -1);
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0)
+        fail(c, AL__STEP_LOOPBACK, -1);
+    close(fd);
+}
+
+/* Online: the proxy's listener lives in this network namespace; the parent serves it. */
+static void
+send_listener(const struct al__child *c)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(AL_PROXY_PORT)};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr msg = {0};
+    struct cmsghdr *cm;
+    struct iovec iov;
+    char byte = 'L';
+    int fd, one = 1;
+
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0)
+        fail(c, AL__STEP_LISTENER, -1);
+    memset(&u, 0, sizeof(u));
+    iov.iov_base = &byte;
+    iov.iov_len = 1;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = u.buf;
+    msg.msg_controllen = sizeof(u.buf);
+    cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+    if (sendmsg(c->sock_fd, &msg, MSG_NOSIGNAL) != 1)
+        fail(c, AL__STEP_LISTENER, -1);
+    close(fd); /* the parent holds it now; the compartment keeps no copy */
+    close(c->sock_fd);
+}
+
+/*
+ * Drops every capability for good. Securebits first (they need CAP_SETPCAP) so that uid 0
+ * inside, when started by root, never regains capabilities through execve; then the
+ * bounding and ambient sets; then the permitted, effective and inheritable sets.
+ */
+static int
+drop_caps(const struct al__child *c)
+{
+    struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+    struct __user_cap_data_struct d[2];
+    int i;
+
+    if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+                                     SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+                                     SECBIT_NO_CAP_AMBIENT_RAISE |
+                                     SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED) != 0)
+        return -1;
+    for (i = 0; i <= c->cap_last; i++)
+        if (prctl(PR_CAPBSET_DROP, i, 0, 0, 0) != 0 && errno != EINVAL)
+            return -1;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
+        return -1;
+    memset(d, 0, sizeof(d));
+    return (int)syscall(SYS_capset, &h, d);
+}
+
+static int
+apply_landlock(const struct al__child *c)
+{
+    struct al_landlock_ruleset_attr attr = {
+        .handled_access_fs = c->ll_fs_handled,
+        .handled_access_net = c->ll_net_handled,
+        .scoped = c->ll_scoped,
+    };
+    struct al_landlock_path_beneath_attr pb;
+    struct al_landlock_net_port_attr np;
+    size_t size, i;
+    int fd, pfd;
+
+    /* Pass only the fields this ABI knows: older kernels refuse unknown non-zero tails. */
+    size = c->landlock_abi >= 6   ? sizeof(attr)
+           : c->landlock_abi >= 4 ? offsetof(struct al_landlock_ruleset_attr, scoped)
+                                  : offsetof(struct al_landlock_ruleset_attr, handled_access_net);
+    fd = (int)syscall(__NR_landlock_create_ruleset, &attr, size, 0);
+    if (fd < 0)
+        return -1;
+    for (i = 0; i < c->n_ll_rules; i++) {
+        pfd = open(c->ll_rules[i].path, O_PATH | O_CLOEXEC);
+        if (pfd < 0) {
+            if (errno == ENOENT)
+                continue; /* an optional directory this host does not have */
+            goto fail;
+        }
+        pb.allowed_access = c->ll_rules[i].access & c->ll_fs_handled;
+        pb.parent_fd = pfd;
+        if (syscall(__NR_landlock_add_rule, fd, AL_LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0) {
+            close(pfd);
+            goto fail;
+        }
+        close(pfd);
+    }
+    if (c->side == AL_SIDE_ONLINE && (c->ll_net_handled & AL_LL_NET_CONNECT_TCP)) {
+        np.allowed_access = AL_LL_NET_CONNECT_TCP;
+        np.port = AL_PROXY_PORT;
+        if (syscall(__NR_landlock_add_rule, fd, AL_LANDLOCK_RULE_NET_PORT, &np, 0) != 0)
+            goto fail;
+    }
+    if (syscall(__NR_landlock_restrict_self, fd, 0) != 0)
+        goto fail;
+    close(fd);
+    return 0;
+fail:
+    i = (size_t)errno;
+    close(fd);
+    errno = (int)i;
+    return -1;
+}
+
+__attribute__((noreturn)) static void
+command(const struct al__child *c)
+{
+    size_t i;
+
+    if (setsid() < 0)
+        fail(c, AL__STEP_SETSID, -1);
+    if (ioctl(c->pty_slave, TIOCSCTTY, 0) != 0 || dup2(c->pty_slave, 0) < 0 ||
+        dup2(c->pty_slave, 1) < 0 || dup2(c->pty_slave, 2) < 0)
+        fail(c, AL__STEP_TTY, -1);
+    /* Everything but stdio and the error pipe (close-on-exec) goes now. */
+    if ((c->err_fd > 3 && close_range(3, (unsigned)c->err_fd - 1, 0) != 0) ||
+        close_range((unsigned)c->err_fd + 1, ~0U, 0) != 0)
+        fail(c, AL__STEP_CLOSE_FDS, -1);
+    for (i = 0; i < c->n_rlimits; i++) {
+        struct rlimit rl = {.rlim_cur = c->rlimits[i].value, .rlim_max = c->rlimits[i].value};
+
+        if (setrlimit(c->rlimits[i].resource, &rl) != 0)
+            fail(c, AL__STEP_RLIMIT, -1);
+    }
+    if (drop_caps(c) != 0)
+        fail(c, AL__STEP_CAPS, -1);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        fail(c, AL__STEP_NO_NEW_PRIVS, -1);
+    if (apply_landlock(c) != 0)
+        fail(c, AL__STEP_LANDLOCK, -1);
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &c->seccomp) != 0)
+        fail(c, AL__STEP_SECCOMP, -1);
+    execve(c->exe, c->argv, c->envp);
+    fail(c, AL__STEP_EXEC, -1);
+}
+
+void
+al__child_main(const struct al__child *c)
+{
+    pid_t cmd, w;
+    int st, code = 127;
+    char b;
+
+    if (read(c->sync_fd, &b, 1) != 1) {
+        errno = errno ? errno : EPIPE;
+        fail(c, AL__STEP_SYNC, -1);
+    }
+    close(c->sync_fd);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        fail(c, AL__STEP_PDEATHSIG, -1);
+    build_root(c);
+    if (sethostname(c->hostname, strlen(c->hostname)) != 0)
+        fail(c, AL__STEP_HOSTNAME, -1);
+    loopback_up(c);
+    if (c->side == AL_SIDE_ONLINE)
+        send_listener(c);
+    cmd = fork();
+    if (cmd < 0)
+        fail(c, AL__STEP_FORK, -1);
+    if (cmd == 0)
+        command(c);
+    /* The reaper keeps nothing the command could use, and no privilege. */
+    close(c->pty_slave);
+    close(c->err_fd);
+    if (drop_caps(c) == 0)
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    for (;;) {
+        w = waitpid(-1, &st, 0);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            break;
+        if (w == cmd) {
+            code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+            break;
+        }
+    }
+    _exit(code);
+}

@@ -1,0 +1,125 @@
+/*
+ * internal.h: what the parent prepares for the child. Everything the child needs between
+ * clone and exec is computed here first, so the child only reads this and makes system
+ * calls: no allocation, no stdio, no locks (house style, and bubblewrap's way).
+ */
+#ifndef AIRLOCK_COMPARTMENTS_INTERNAL_H
+#define AIRLOCK_COMPARTMENTS_INTERNAL_H
+
+#include <linux/filter.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "compartment.h"
+
+/* The child's steps, in order; a failure reports {step, errno} on the error pipe. */
+#define AL__STEPS(X)                                                                               \
+    X(SYNC, "waiting for the user namespace mapping")                                              \
+    X(PDEATHSIG, "tying the compartment's life to its parent")                                     \
+    X(MOUNT_PRIVATE, "making the mount namespace private")                                         \
+    X(ROOT_TMPFS, "mounting the tmpfs root")                                                       \
+    X(PIVOT_OLD, "moving the host root aside")                                                     \
+    X(MOUNT_OP, "building the compartment's file system")                                          \
+    X(PIVOT, "switching to the compartment root")                                                  \
+    X(HOSTNAME, "setting the host name")                                                           \
+    X(LOOPBACK, "bringing up the loopback interface")                                              \
+    X(LISTENER, "creating the proxy listener")                                                     \
+    X(FORK, "starting the command's process")                                                      \
+    X(SETSID, "starting a new session")                                                            \
+    X(TTY, "attaching the pseudo-terminal")                                                        \
+    X(CLOSE_FDS, "closing inherited file descriptors")                                             \
+    X(RLIMIT, "setting resource limits")                                                           \
+    X(CAPS, "dropping capabilities")                                                               \
+    X(NO_NEW_PRIVS, "setting no_new_privs")                                                        \
+    X(LANDLOCK, "applying landlock rules")                                                         \
+    X(SECCOMP, "loading the seccomp filter")                                                       \
+    X(EXEC, "executing the command")
+
+enum al__step {
+#define AL__STEPDEF(name, text) AL__STEP_##name,
+    AL__STEPS(AL__STEPDEF)
+#undef AL__STEPDEF
+        AL__STEP_COUNT
+};
+
+const char *al__step_name(int step);
+
+/* What the child reports before _exit(127); the parent turns it into a message. */
+struct al__child_error {
+    int32_t step;
+    int32_t err;
+    int32_t op; /* index of the failed mount operation, or -1 */
+};
+
+/* Mount operations, executed in order against "/newroot" with sources under "/oldroot". */
+enum al__op_kind {
+    AL__OP_DIR,      /* mkdir dst */
+    AL__OP_TMPFS,    /* tmpfs at dst with data options */
+    AL__OP_RO_BIND,  /* recursive bind of src, then read-only, nosuid, nodev */
+    AL__OP_RW_BIND,  /* recursive bind of src, nosuid, nodev */
+    AL__OP_DEV_BIND, /* bind of one device node src onto a new empty file dst */
+    AL__OP_SYMLINK,  /* symlink data -> dst */
+    AL__OP_FILE,     /* a new file dst holding data, mode 0644 */
+    AL__OP_PROC,     /* a fresh proc for this PID namespace */
+    AL__OP_DEVPTS,   /* a private devpts instance */
+    AL__OP_RO_SELF,  /* bind dst onto itself read-only (masking /proc/sys and friends) */
+    AL__OP_HIDE,     /* cover dst with /dev/null (a file) so it reads empty */
+};
+
+struct al__op {
+    enum al__op_kind kind;
+    const char *src;  /* host path, without the /oldroot prefix */
+    const char *dst;  /* path inside the compartment, absolute */
+    const char *data; /* tmpfs options, symlink target or file contents */
+    int optional;     /* skip silently if src does not exist on the host */
+};
+
+#define AL__MAX_OPS 96
+#define AL__MAX_ENV 24
+
+struct al__child {
+    enum al_side side;
+    uid_t uid;
+    gid_t gid;
+    int sync_fd;   /* read end: parent has written the id maps */
+    int err_fd;    /* write end of the error pipe, close-on-exec */
+    int pty_slave; /* becomes stdin, stdout, stderr and the controlling terminal */
+    int sock_fd;   /* online: socketpair end that carries the listener to the parent */
+    int cap_last;  /* /proc/sys/kernel/cap_last_cap */
+    const char *hostname;
+    size_t n_ops;
+    struct al__op ops[AL__MAX_OPS];
+    const char *exe; /* resolved path of argv[0] inside the compartment */
+    char *const *argv;
+    char *envp[AL__MAX_ENV + 1];
+    struct rlimit_set {
+        int resource;
+        uint64_t value;
+    } rlimits[6];
+    size_t n_rlimits;
+    int landlock_abi;
+    uint64_t ll_fs_handled;
+    uint64_t ll_net_handled;
+    uint64_t ll_scoped;
+    struct ll_rule {
+        const char *path;
+        uint64_t access;
+    } ll_rules[24];
+    size_t n_ll_rules;
+    struct sock_fprog seccomp; /* the exported BPF program, owned by the parent */
+};
+
+/* child.c: the code that runs between clone and exec. Never returns. */
+__attribute__((noreturn)) void al__child_main(const struct al__child *c);
+
+/* policy.c: builds the mount plan, landlock rules and environment for spec into c. */
+int al__policy_build(const struct al_compartment_spec *spec, struct al__child *c, char *strings,
+                     size_t strings_len) AL_WUR;
+
+/* seccomp.c: exports the compartment's seccomp program (caller frees prog->filter). */
+int al__seccomp_build(enum al_side side, struct sock_fprog *prog) AL_WUR;
+
+/* The landlock ABI this kernel speaks (0: none). */
+int al__landlock_abi(void);
+
+#endif

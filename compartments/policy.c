@@ -1,0 +1,277 @@
+/*
+ * policy.c: what each compartment sees, as data: the mount plan, the landlock rules, the
+ * environment and the resource limits. Built by the parent before the clone.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "landlock_abi.h"
+
+#define HOME "/home/agent"
+
+/* Appends strings to the caller's arena so the child's pointers outlive this call. */
+struct arena {
+    char *p;
+    size_t left;
+};
+
+static const char *keep(struct arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static const char *
+keep(struct arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    char *s = a->p;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(a->p, a->left, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= a->left)
+        return NULL;
+    a->p += n + 1;
+    a->left -= (size_t)n + 1;
+    return s;
+}
+
+static int
+op(struct al__child *c, enum al__op_kind kind, const char *src, const char *dst, const char *data,
+   int optional)
+{
+    if (c->n_ops >= AL__MAX_OPS || dst == NULL)
+        return AL_ENOMEM;
+    c->ops[c->n_ops++] = (struct al__op){kind, src, dst, data, optional};
+    return 0;
+}
+
+static void
+rule(struct al__child *c, const char *path, uint64_t access)
+{
+    if (c->n_ll_rules < sizeof(c->ll_rules) / sizeof(c->ll_rules[0]))
+        c->ll_rules[c->n_ll_rules++] = (struct ll_rule){path, access};
+}
+
+/* Files every program expects in /etc; everything else of the host's /etc stays outside. */
+static const char *const etc_files[] = {
+    "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime",   "/etc/nsswitch.conf",
+    "/etc/protocols",   "/etc/services",   "/etc/mime.types",  "/etc/bash.bashrc",
+    "/etc/profile",     "/etc/inputrc",    "/etc/environment",
+};
+
+/* Directories of /etc that are pure configuration data, and the CA certificates. */
+static const char *const etc_dirs[] = {
+    "/etc/alternatives",    "/etc/ld.so.conf.d", "/etc/ssl",
+    "/etc/ca-certificates", "/etc/profile.d",    "/etc/terminfo",
+};
+
+static int
+mount_plan(const struct al_compartment_spec *spec, struct al__child *c, struct arena *a)
+{
+    static const char *const usr_links[] = {"bin", "sbin", "lib", "lib32", "lib64", "libx32"};
+    char link[256];
+    struct stat st;
+    size_t i;
+    int r = 0;
+
+    r |= op(c, AL__OP_RO_BIND, "/usr", "/usr", NULL, 0);
+    /* Debian's merged /usr: /bin -> usr/bin and so on; copy what the host has. */
+    for (i = 0; i < sizeof(usr_links) / sizeof(usr_links[0]); i++) {
+        const char *host = keep(a, "/%s", usr_links[i]);
+        ssize_t n;
+
+        if (host == NULL || lstat(host, &st) != 0)
+            continue;
+        if (S_ISLNK(st.st_mode) && (n = readlink(host, link, sizeof(link) - 1)) > 0) {
+            link[n] = '\0';
+            r |= op(c, AL__OP_SYMLINK, NULL, host, keep(a, "%s", link), 0);
+        } else if (S_ISDIR(st.st_mode)) {
+            r |= op(c, AL__OP_RO_BIND, host, host, NULL, 0);
+        }
+    }
+    r |= op(c, AL__OP_DIR, NULL, "/etc", NULL, 0);
+    for (i = 0; i < sizeof(etc_files) / sizeof(etc_files[0]); i++)
+        r |= op(c, AL__OP_RO_BIND, etc_files[i], etc_files[i], NULL, 1);
+    for (i = 0; i < sizeof(etc_dirs) / sizeof(etc_dirs[0]); i++)
+        r |= op(c, AL__OP_RO_BIND, etc_dirs[i], etc_dirs[i], NULL, 1);
+    /* Our own identity files: the host's user list is not the compartment's business. */
+    r |= op(c, AL__OP_FILE, NULL, "/etc/passwd",
+            keep(a, "root:x:0:0:root:/root:/bin/sh\nagent:x:%u:%u:agent:" HOME ":/bin/sh\n",
+                 (unsigned)c->uid, (unsigned)c->gid),
+            0);
+    r |= op(c, AL__OP_FILE, NULL, "/etc/group",
+            keep(a, "root:x:0:\nagent:x:%u:\n", (unsigned)c->gid), 0);
+    r |= op(c, AL__OP_FILE, NULL, "/etc/hostname", keep(a, "%s\n", c->hostname), 0);
+    r |= op(c, AL__OP_FILE, NULL, "/etc/hosts",
+            keep(a, "127.0.0.1 localhost %s\n::1 localhost\n", c->hostname), 0);
+
+    r |= op(c, AL__OP_TMPFS, NULL, "/dev", "mode=0755,size=64k", 0);
+    r |= op(c, AL__OP_DEV_BIND, "/dev/null", "/dev/null", NULL, 0);
+    r |= op(c, AL__OP_DEV_BIND, "/dev/zero", "/dev/zero", NULL, 0);
+    r |= op(c, AL__OP_DEV_BIND, "/dev/full", "/dev/full", NULL, 0);
+    r |= op(c, AL__OP_DEV_BIND, "/dev/random", "/dev/random", NULL, 0);
+    r |= op(c, AL__OP_DEV_BIND, "/dev/urandom", "/dev/urandom", NULL, 0);
+    r |= op(c, AL__OP_DEV_BIND, "/dev/tty", "/dev/tty", NULL, 0);
+    r |= op(c, AL__OP_DEVPTS, NULL, "/dev/pts", NULL, 0);
+    r |= op(c, AL__OP_SYMLINK, NULL, "/dev/ptmx", "pts/ptmx", 0);
+    r |= op(c, AL__OP_TMPFS, NULL, "/dev/shm", "mode=1777,size=64m", 0);
+    r |= op(c, AL__OP_SYMLINK, NULL, "/dev/fd", "/proc/self/fd", 0);
+    r |= op(c, AL__OP_SYMLINK, NULL, "/dev/stdin", "/proc/self/fd/0", 0);
+    r |= op(c, AL__OP_SYMLINK, NULL, "/dev/stdout", "/proc/self/fd/1", 0);
+    r |= op(c, AL__OP_SYMLINK, NULL, "/dev/stderr", "/proc/self/fd/2", 0);
+
+    r |= op(c, AL__OP_PROC, NULL, "/proc", NULL, 0);
+    /* As bubblewrap does: the kernel knobs and triggers in /proc read-only, and the files
+     * that show kernel memory or other users' keys covered with /dev/null. */
+    r |= op(c, AL__OP_RO_SELF, NULL, "/proc/sys", NULL, 1);
+    r |= op(c, AL__OP_RO_SELF, NULL, "/proc/sysrq-trigger", NULL, 1);
+    r |= op(c, AL__OP_RO_SELF, NULL, "/proc/irq", NULL, 1);
+    r |= op(c, AL__OP_RO_SELF, NULL, "/proc/bus", NULL, 1);
+    r |= op(c, AL__OP_RO_SELF, NULL, "/proc/fs", NULL, 1);
+    r |= op(c, AL__OP_HIDE, "/dev/null", "/proc/kcore", NULL, 1);
+    r |= op(c, AL__OP_HIDE, "/dev/null", "/proc/keys", NULL, 1);
+    r |= op(c, AL__OP_HIDE, "/dev/null", "/proc/timer_list", NULL, 1);
+    r |= op(c, AL__OP_HIDE, "/dev/null", "/proc/sched_debug", NULL, 1);
+
+    r |= op(c, AL__OP_TMPFS, NULL, "/tmp", "mode=1777,size=512m", 0);
+    r |= op(c, AL__OP_DIR, NULL, "/home", NULL, 0);
+    r |= op(c, AL__OP_TMPFS, NULL, HOME,
+            keep(a, "mode=0700,size=512m,uid=%u,gid=%u", (unsigned)c->uid, (unsigned)c->gid), 0);
+    r |= op(c, AL__OP_DIR, NULL, "/airlock", NULL, 0);
+    if (spec->inbox != NULL)
+        r |= op(c, AL__OP_RO_BIND, spec->inbox, "/airlock/inbox", NULL, 0);
+    else
+        r |= op(c, AL__OP_TMPFS, NULL, "/airlock/inbox", "mode=0555,size=4k", 0);
+    r |= op(c, AL__OP_TMPFS, NULL, "/airlock/outbox",
+            keep(a, "mode=0700,size=%llu,nr_inodes=1024,uid=%u,gid=%u",
+                 (unsigned long long)(spec->limits.outbox_bytes ? spec->limits.outbox_bytes
+                                                                : 256 * 1024),
+                 (unsigned)c->uid, (unsigned)c->gid),
+            0);
+    if (spec->side == AL_SIDE_OFFLINE)
+        r |= op(c, AL__OP_RW_BIND, spec->workspace, "/workspace", NULL, 0);
+    return r != 0 ? AL_ENOMEM : 0;
+}
+
+static void
+landlock_plan(struct al__child *c)
+{
+    const uint64_t read = AL_LL_FS_READ_FILE | AL_LL_FS_READ_DIR;
+    uint64_t all = (AL_LL_FS_MAKE_SYM << 1) - 1; /* ABI 1: bits 0 to 12 */
+
+    if (c->landlock_abi >= 2)
+        all |= AL_LL_FS_REFER;
+    if (c->landlock_abi >= 3)
+        all |= AL_LL_FS_TRUNCATE;
+    if (c->landlock_abi >= 5)
+        all |= AL_LL_FS_IOCTL_DEV;
+    c->ll_fs_handled = all;
+    if (c->landlock_abi >= 4)
+        c->ll_net_handled = AL_LL_NET_BIND_TCP | AL_LL_NET_CONNECT_TCP;
+    if (c->landlock_abi >= 6)
+        c->ll_scoped = AL_LL_SCOPE_ABSTRACT_UNIX_SOCKET | AL_LL_SCOPE_SIGNAL;
+    /* Listing is harmless anywhere: the whole tree is the compartment's own. */
+    rule(c, "/", AL_LL_FS_READ_DIR);
+    rule(c, "/usr", read | AL_LL_FS_EXECUTE);
+    rule(c, "/etc", read);
+    rule(c, "/proc", read | AL_LL_FS_WRITE_FILE); /* /proc/self/oom_score_adj and the like */
+    rule(c, "/dev", read | AL_LL_FS_WRITE_FILE | AL_LL_FS_IOCTL_DEV);
+    rule(c, "/airlock/inbox", read);
+    rule(c, "/dev/shm", all);
+    rule(c, "/tmp", all);
+    rule(c, HOME, all);
+    rule(c, "/airlock/outbox", all & ~AL_LL_FS_EXECUTE);
+    if (c->side == AL_SIDE_OFFLINE)
+        rule(c, "/workspace", all);
+}
+
+static const char *
+resolve(const char *cmd, struct arena *a)
+{
+    static const char *const dirs[] = {"/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin"};
+    const char *p;
+    size_t i;
+
+    if (strchr(cmd, '/') != NULL)
+        return keep(a, "%s", cmd);
+    /* The compartment's /usr is the host's, read-only, so the host can answer. */
+    for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        p = keep(a, "%s/%s", dirs[i], cmd);
+        if (p != NULL && access(p, X_OK) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+static int
+environment(const struct al_compartment_spec *spec, struct al__child *c, struct arena *a)
+{
+    size_t n = 0;
+
+    /* An allowlist: nothing of the caller's environment is passed unless named here. */
+    c->envp[n++] = (char *)(uintptr_t)keep(a, "PATH=/usr/local/bin:/usr/bin:/bin");
+    c->envp[n++] = (char *)(uintptr_t)keep(a, "HOME=" HOME);
+    c->envp[n++] = (char *)(uintptr_t)keep(a, "USER=agent");
+    c->envp[n++] = (char *)(uintptr_t)keep(a, "TERM=%s", spec->term ? spec->term : "xterm");
+    c->envp[n++] = (char *)(uintptr_t)keep(a, "LANG=%s", spec->lang ? spec->lang : "C.UTF-8");
+    c->envp[n++] = (char *)(uintptr_t)keep(a, "AIRLOCK_COMPARTMENT=%s", al_side_name(spec->side));
+    c->envp[n++] = (char *)(uintptr_t)keep(a, "AIRLOCK_INBOX=/airlock/inbox");
+    c->envp[n++] = (char *)(uintptr_t)keep(a, "AIRLOCK_OUTBOX=/airlock/outbox");
+    if (spec->side == AL_SIDE_ONLINE) {
+        static const char *const vars[] = {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+                                           "http_proxy", "https_proxy", "all_proxy"};
+        size_t i;
+
+        for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+            c->envp[n++] =
+                (char *)(uintptr_t)keep(a, "%s=http://127.0.0.1:%d", vars[i], AL_PROXY_PORT);
+    }
+    c->envp[n] = NULL;
+    while (n-- > 0)
+        if (c->envp[n] == NULL)
+            return AL_ENOMEM;
+    return 0;
+}
+
+int
+al__policy_build(const struct al_compartment_spec *spec, struct al__child *c, char *strings,
+                 size_t strings_len)
+{
+    struct arena a = {strings, strings_len};
+    const struct al_limits *l = &spec->limits;
+    int r;
+
+    c->side = spec->side;
+    c->hostname = spec->side == AL_SIDE_OFFLINE ? "airlock-offline" : "airlock-online";
+    if (spec->argv == NULL || spec->argv[0] == NULL)
+        return al__fail(AL_EINVAL, "no command to run");
+    if (spec->side == AL_SIDE_OFFLINE && spec->workspace == NULL)
+        return al__fail(AL_EINVAL, "the offline compartment needs a workspace");
+    if (spec->side == AL_SIDE_ONLINE && spec->workspace != NULL)
+        return al__fail(AL_EINVAL, "the online compartment never sees a workspace");
+    if ((c->exe = resolve(spec->argv[0], &a)) == NULL)
+        return al__fail(-ENOENT, "%s: not found in /usr/local/bin, /usr/bin or /bin",
+                        spec->argv[0]);
+    c->argv = spec->argv;
+    if ((r = mount_plan(spec, c, &a)) != 0 || (r = environment(spec, c, &a)) != 0)
+        return al__fail(r, "the compartment description is too large");
+    landlock_plan(c);
+    c->n_rlimits = 0;
+    c->rlimits[c->n_rlimits++] = (struct rlimit_set){RLIMIT_CORE, 0};
+    if (l->memory_bytes)
+        c->rlimits[c->n_rlimits++] = (struct rlimit_set){RLIMIT_AS, l->memory_bytes};
+    if (l->pids)
+        c->rlimits[c->n_rlimits++] = (struct rlimit_set){RLIMIT_NPROC, l->pids};
+    if (l->cpu_s)
+        c->rlimits[c->n_rlimits++] = (struct rlimit_set){RLIMIT_CPU, l->cpu_s};
+    if (l->nofile)
+        c->rlimits[c->n_rlimits++] = (struct rlimit_set){RLIMIT_NOFILE, l->nofile};
+    return 0;
+}

@@ -1,0 +1,464 @@
+/*
+ * spawn.c: the parent's side of starting a compartment: prepare everything, clone into
+ * the new namespaces, map the caller's ids, attach limits, release the child and wait for
+ * its exec (or its error report).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/seccomp.h>
+
+#include "internal.h"
+#include "landlock_abi.h"
+
+#define STRINGS 16384
+
+struct al_compartment {
+    pid_t pid;
+    int pty;      /* master */
+    int listener; /* online only */
+    int reaped;
+    int status;
+    char cgroups[2][256]; /* cgroup v1 directories we made, to remove */
+    const char *limiter;
+};
+
+static const char *const step_names[] = {
+#define AL__STEPNAME(name, text) text,
+    AL__STEPS(AL__STEPNAME)
+#undef AL__STEPNAME
+};
+
+const char *
+al__step_name(int step)
+{
+    return step >= 0 && step < AL__STEP_COUNT ? step_names[step] : "an unknown step";
+}
+
+void
+al_limits_default(enum al_side side, struct al_limits *l)
+{
+    memset(l, 0, sizeof(*l));
+    l->memory_bytes = (side == AL_SIDE_OFFLINE ? 4096ULL : 2048ULL) << 20;
+    l->pids = side == AL_SIDE_OFFLINE ? 512 : 256;
+    l->wall_s = side == AL_SIDE_OFFLINE ? 3600 : 1800;
+    l->outbox_bytes = 256 * 1024;
+    l->nofile = 1024;
+}
+
+int
+al__landlock_abi(void)
+{
+    long v = syscall(__NR_landlock_create_ruleset, NULL, 0, AL_LANDLOCK_CREATE_RULESET_VERSION);
+
+    return v > 0 ? (int)v : 0;
+}
+
+static int
+write_file(const char *path, const char *text)
+{
+    size_t n = strlen(text);
+    int fd, r = 0;
+
+    if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+        return -errno;
+    if (write(fd, text, n) != (ssize_t)n)
+        r = -errno;
+    close(fd);
+    return r;
+}
+
+static int
+read_int(const char *path, int *out)
+{
+    char buf[32] = "";
+    ssize_t n;
+    int fd;
+
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return -errno;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -EIO;
+    buf[n] = '\0';
+    *out = (int)strtol(buf, NULL, 10);
+    return 0;
+}
+
+/*
+ * Memory and process-count limits through cgroup v1 when we may write there (root on a
+ * host without v2 controllers, as here); RLIMIT_NPROC does not bind the global root user,
+ * so for root the pids controller is the only real limit. Returns 1 if attached.
+ */
+static int
+cgroup_v1_attach(struct al_compartment *c, pid_t pid, const struct al_limits *l)
+{
+    static const char *const ctrl[] = {"memory", "pids"};
+    char path[320], val[32];
+    int i;
+
+    if (geteuid() != 0 || access("/sys/fs/cgroup/memory/cgroup.procs", W_OK) != 0 ||
+        access("/sys/fs/cgroup/pids/cgroup.procs", W_OK) != 0)
+        return 0;
+    for (i = 0; i < 2; i++) {
+        snprintf(c->cgroups[i], sizeof(c->cgroups[i]), "/sys/fs/cgroup/%s/airlock-%ld", ctrl[i],
+                 (long)pid);
+        if (mkdir(c->cgroups[i], 0755) != 0 && errno != EEXIST)
+            return -errno;
+        if (i == 0 && l->memory_bytes) {
+            snprintf(path, sizeof(path), "%s/memory.limit_in_bytes", c->cgroups[i]);
+            snprintf(val, sizeof(val), "%llu", (unsigned long long)l->memory_bytes);
+            if (write_file(path, val) != 0)
+                return -EIO;
+            snprintf(path, sizeof(path), "%s/memory.oom_control", c->cgroups[i]);
+            (void)write_file(path, "0"); /* kill on OOM, never freeze */
+        }
+        if (i == 1 && l->pids) {
+            snprintf(path, sizeof(path), "%s/pids.max", c->cgroups[i]);
+            snprintf(val, sizeof(val), "%u", l->pids);
+            if (write_file(path, val) != 0)
+                return -EIO;
+        }
+        snprintf(path, sizeof(path), "%s/cgroup.procs", c->cgroups[i]);
+        snprintf(val, sizeof(val), "%ld", (long)pid);
+        if (write_file(path, val) != 0)
+            return -EIO;
+    }
+    return 1;
+}
+
+static int
+open_pty(int *master, int *slave)
+{
+    char name[128];
+
+    if ((*master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+        return -errno;
+    if (grantpt(*master) != 0 || unlockpt(*master) != 0 ||
+        ptsname_r(*master, name, sizeof(name)) != 0 ||
+        (*slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+        int e = errno;
+
+        close(*master);
+        return -e;
+    }
+    return 0;
+}
+
+static int
+recv_fd(int sock)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr msg = {0};
+    struct cmsghdr *cm;
+    struct iovec iov;
+    char byte;
+    int fd = -1;
+
+    iov.iov_base = &byte;
+    iov.iov_len = 1;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = u.buf;
+    msg.msg_controllen = sizeof(u.buf);
+    if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+        return -1;
+    cm = CMSG_FIRSTHDR(&msg);
+    if (cm == NULL || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+        return -1;
+    memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+    return fd;
+}
+
+static int
+clone_error(int e)
+{
+    int restricted = 0;
+
+    if (read_int("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &restricted) == 0 &&
+        restricted)
+        return al__fail(AL_ESANDBOX,
+                        "cannot create a user namespace: %s. AppArmor restricts unprivileged "
+                        "user namespaces on this system (kernel.apparmor_restrict_unprivileged_"
+                        "userns=1); see docs/install.md for the AppArmor profile that allows "
+                        "airlock",
+                        strerror(e));
+    return al__fail(AL_ESANDBOX,
+                    "cannot create the compartment's namespaces: %s (are unprivileged user "
+                    "namespaces enabled? sysctl user.max_user_namespaces)",
+                    strerror(e));
+}
+
+int
+al_compartment_start(const struct al_compartment_spec *spec, struct al_compartment **out)
+{
+    struct al_compartment *c = NULL;
+    struct al__child *child = NULL;
+    struct al__child_error err;
+    char *strings = NULL, map[64], path[64];
+    int syncp[2] = {-1, -1}, errp[2] = {-1, -1}, sp[2] = {-1, -1}, slave = -1, r, cg;
+    ssize_t n;
+    pid_t pid;
+
+    al_errclear();
+    if ((c = calloc(1, sizeof(*c))) == NULL || (child = calloc(1, sizeof(*child))) == NULL ||
+        (strings = malloc(STRINGS)) == NULL) {
+        r = AL_ENOMEM;
+        goto fail;
+    }
+    c->pty = c->listener = -1;
+    c->pid = -1;
+    child->uid = getuid();
+    child->gid = getgid();
+    if ((r = al__policy_build(spec, child, strings, STRINGS)) != 0)
+        goto fail;
+    /* No weaker fallback: without landlock the compartment does not start. */
+    if ((child->landlock_abi = al__landlock_abi()) < 1) {
+        r = al__fail(AL_ESANDBOX, "landlock is not available on this kernel (needs Linux 5.13 "
+                                  "or later with landlock in the lsm= list)");
+        goto fail;
+    }
+    if ((r = al__seccomp_build(spec->side, &child->seccomp)) != 0)
+        goto fail;
+    child->cap_last = 40;
+    (void)read_int("/proc/sys/kernel/cap_last_cap", &child->cap_last);
+    if ((r = open_pty(&c->pty, &slave)) != 0) {
+        r = al__fail(r, "allocating the session's pseudo-terminal");
+        goto fail;
+    }
+    if (pipe2(syncp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 ||
+        (spec->side == AL_SIDE_ONLINE &&
+         socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0)) {
+        r = al__fail(-errno, "creating the start-up pipes");
+        goto fail;
+    }
+    child->sync_fd = syncp[0];
+    child->err_fd = errp[1];
+    child->pty_slave = slave;
+    child->sock_fd = sp[1];
+    fflush(NULL); /* the child never touches stdio, but a buffer must not be written twice */
+    /* A raw clone, like fork: the child runs on a copy of our stack until it execs. */
+    pid = (pid_t)syscall(SYS_clone,
+                         CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
+                             CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD,
+                         NULL, NULL, NULL, NULL);
+    if (pid < 0) {
+        r = clone_error(errno);
+        goto fail;
+    }
+    if (pid == 0)
+        al__child_main(child);
+    c->pid = pid;
+    close(syncp[0]);
+    close(errp[1]);
+    close(slave);
+    syncp[0] = errp[1] = slave = -1;
+    if (sp[1] >= 0) {
+        close(sp[1]);
+        sp[1] = -1;
+    }
+    /* Map the caller's own uid and gid, nothing else; setgroups must be denied first. */
+    snprintf(path, sizeof(path), "/proc/%ld/setgroups", (long)pid);
+    if ((r = write_file(path, "deny")) != 0 && r != -ENOENT)
+        goto mapfail;
+    snprintf(path, sizeof(path), "/proc/%ld/uid_map", (long)pid);
+    snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)child->uid, (unsigned)child->uid);
+    if ((r = write_file(path, map)) != 0)
+        goto mapfail;
+    snprintf(path, sizeof(path), "/proc/%ld/gid_map", (long)pid);
+    snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)child->gid, (unsigned)child->gid);
+    if ((r = write_file(path, map)) != 0)
+        goto mapfail;
+    if ((cg = cgroup_v1_attach(c, pid, &spec->limits)) < 0) {
+        r = al__fail(AL_ESANDBOX, "attaching the cgroup v1 limits: %s", strerror(-cg));
+        goto fail;
+    }
+    c->limiter = cg ? "cgroup v1" : "rlimit";
+    if (write(syncp[1], "g", 1) != 1) {
+        r = al__fail(-errno, "releasing the compartment");
+        goto fail;
+    }
+    close(syncp[1]);
+    syncp[1] = -1;
+    if (spec->side == AL_SIDE_ONLINE) {
+        c->listener = recv_fd(sp[0]); /* -1 if the child failed first: its report follows */
+        close(sp[0]);
+        sp[0] = -1;
+    }
+    /* EOF: the command's process exec'd (its copy was close-on-exec, PID 1 closed its). */
+    do
+        n = read(errp[0], &err, sizeof(err));
+    while (n < 0 && errno == EINTR);
+    if (n == (ssize_t)sizeof(err)) {
+        if (err.step == AL__STEP_MOUNT_OP && err.op >= 0 && (size_t)err.op < child->n_ops)
+            r = al__fail(AL_ESANDBOX, "%s (%s %s): %s", al__step_name(err.step),
+                         child->ops[err.op].dst,
+                         child->ops[err.op].src ? child->ops[err.op].src : "", strerror(err.err));
+        else
+            r = al__fail(AL_ESANDBOX, "%s: %s", al__step_name(err.step), strerror(err.err));
+        goto fail;
+    }
+    if (n != 0 || (spec->side == AL_SIDE_ONLINE && c->listener < 0)) {
+        r = al__fail(AL_ESANDBOX, "the compartment ended before its command started");
+        goto fail;
+    }
+    close(errp[0]);
+    free(child->seccomp.filter);
+    free(child);
+    free(strings);
+    *out = c;
+    return 0;
+mapfail:
+    r = al__fail(AL_ESANDBOX, "writing %s: %s", path, strerror(-r));
+fail:
+    if (c != NULL && c->pid > 0) {
+        kill(c->pid, SIGKILL);
+        while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        c->reaped = 1;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (syncp[i] >= 0)
+            close(syncp[i]);
+        if (errp[i] >= 0)
+            close(errp[i]);
+        if (sp[i] >= 0)
+            close(sp[i]);
+    }
+    if (slave >= 0)
+        close(slave);
+    if (child != NULL)
+        free(child->seccomp.filter);
+    free(child);
+    free(strings);
+    al_compartment_free(c);
+    return r;
+}
+
+pid_t
+al_compartment_pid(const struct al_compartment *c)
+{
+    return c->pid;
+}
+
+int
+al_compartment_pty(const struct al_compartment *c)
+{
+    return c->pty;
+}
+
+int
+al_compartment_listener(const struct al_compartment *c)
+{
+    return c->listener;
+}
+
+const char *
+al_compartment_limiter(const struct al_compartment *c)
+{
+    return c->limiter;
+}
+
+int
+al_compartment_wait(struct al_compartment *c, int block, int *status)
+{
+    int st;
+    pid_t w;
+
+    if (c->reaped) {
+        *status = c->status;
+        return 1;
+    }
+    do
+        w = waitpid(c->pid, &st, block ? 0 : WNOHANG);
+    while (w < 0 && errno == EINTR);
+    if (w == 0)
+        return 0;
+    if (w < 0)
+        return al__fail(-errno, "waiting for the compartment");
+    c->reaped = 1;
+    c->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    *status = c->status;
+    return 1;
+}
+
+void
+al_compartment_kill(struct al_compartment *c)
+{
+    if (c->pid > 0 && !c->reaped)
+        kill(c->pid, SIGKILL);
+}
+
+void
+al_compartment_free(struct al_compartment *c)
+{
+    int st, i;
+
+    if (c == NULL)
+        return;
+    if (c->pid > 0 && !c->reaped) {
+        al_compartment_kill(c);
+        if (al_compartment_wait(c, 1, &st) < 0)
+            c->reaped = 1; /* nothing left to wait for */
+    }
+    for (i = 0; i < 2; i++)
+        if (c->cgroups[i][0])
+            rmdir(c->cgroups[i]);
+    if (c->pty >= 0)
+        close(c->pty);
+    if (c->listener >= 0)
+        close(c->listener);
+    free(c);
+}
+
+/* seccomp filters work if the kernel can tell us whether it knows the ERRNO action. */
+static int
+prctl_seccomp_available(void)
+{
+    uint32_t action = SECCOMP_RET_ERRNO;
+
+    return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
+}
+
+int
+al_kernel_probe(struct al_kernel *k)
+{
+    pid_t pid;
+    int st, v = 0;
+
+    memset(k, 0, sizeof(*k));
+    /* Try it for real: a child in a new user namespace that exits at once. */
+    pid = (pid_t)syscall(SYS_clone,
+                         CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | SIGCHLD, NULL,
+                         NULL, NULL, NULL);
+    if (pid == 0)
+        _exit(0);
+    if (pid < 0)
+        k->userns = -errno;
+    else
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+    if (read_int("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &v) == 0)
+        k->apparmor_userns_restricted = v;
+    k->landlock_abi = al__landlock_abi();
+    k->seccomp = prctl_seccomp_available();
+    k->cgroup = geteuid() == 0 && access("/sys/fs/cgroup/memory/cgroup.procs", W_OK) == 0 &&
+                        access("/sys/fs/cgroup/pids/cgroup.procs", W_OK) == 0
+                    ? 1
+                    : 0;
+    return 0;
+}
