@@ -14,7 +14,8 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Everything the build, the tests and the demo use, by Debian 12 package name.
 DEB_PACKAGES = build-essential cmake pkg-config clang clang-format \
 	libuv1-dev libarchive-dev libcjson-dev libsodium-dev libcmocka-dev \
-	libseccomp-dev libncurses-dev minisign libarchive-tools tmux curl python3
+	libseccomp-dev libncurses-dev minisign libarchive-tools tmux curl python3 \
+	bubblewrap hyperfine
 
 CMAKE_ARGS = -DAIRLOCK_WERROR=$(if $(filter 1,$(WERROR)),ON,OFF) \
 	-DAIRLOCK_SANITIZE=$(if $(filter 1,$(SANITIZE)),ON,OFF)
@@ -56,6 +57,7 @@ demo: build
 
 bench: build
 	cmake --build $(BUILD_DIR) --target bench
+	cmake --build $(BUILD_DIR) --target bench-start
 
 # libFuzzer needs clang; each target runs FUZZ_SECONDS on top of its committed corpus.
 fuzz: deps
