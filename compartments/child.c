@@ -220,11 +220,10 @@ loopback_up(const struct al__child *c)
     close(fd);
 }
 
-/* Online: the proxy's listener lives in this network namespace; the parent serves it. */
-static void
-send_listener(const struct al__child *c)
+/* Hands fd to the parent over the socketpair (SCM_RIGHTS). */
+static int
+send_fd(int sock, int fd)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(AL_PROXY_PORT)};
     union {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
@@ -232,14 +231,8 @@ send_listener(const struct al__child *c)
     struct msghdr msg = {0};
     struct cmsghdr *cm;
     struct iovec iov;
-    char byte = 'L';
-    int fd, one = 1;
+    char byte = 'F';
 
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-        bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0)
-        fail(c, AL__STEP_LISTENER, -1);
     memset(&u, 0, sizeof(u));
     iov.iov_base = &byte;
     iov.iov_len = 1;
@@ -252,10 +245,44 @@ send_listener(const struct al__child *c)
     cm->cmsg_type = SCM_RIGHTS;
     cm->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-    if (sendmsg(c->sock_fd, &msg, MSG_NOSIGNAL) != 1)
+    return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+/*
+ * The session's terminal comes from the compartment's own devpts, so that inside it has a
+ * name (/dev/pts/0) and nothing of the host's terminals is visible. The master goes to
+ * the parent; the slave, opened through the master (no path lookup), stays for the
+ * command.
+ */
+static int
+open_pty(const struct al__child *c)
+{
+    int master, slave, unlock = 0;
+
+    if ((master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 ||
+        ioctl(master, TIOCSPTLCK, &unlock) != 0 ||
+        (slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY)) < 0)
+        fail(c, AL__STEP_TTY, -1);
+    if (send_fd(c->sock_fd, master) != 0)
+        fail(c, AL__STEP_TTY, -1);
+    close(master);
+    return slave;
+}
+
+/* Online: the proxy's listener lives in this network namespace; the parent serves it. */
+static void
+send_listener(const struct al__child *c)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(AL_PROXY_PORT)};
+    int fd, one = 1;
+
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 128) != 0 ||
+        send_fd(c->sock_fd, fd) != 0)
         fail(c, AL__STEP_LISTENER, -1);
     close(fd); /* the parent holds it now; the compartment keeps no copy */
-    close(c->sock_fd);
 }
 
 /*
@@ -337,14 +364,14 @@ fail:
 }
 
 __attribute__((noreturn)) static void
-command(const struct al__child *c)
+command(const struct al__child *c, int slave)
 {
     size_t i;
 
     if (setsid() < 0)
         fail(c, AL__STEP_SETSID, -1);
-    if (ioctl(c->pty_slave, TIOCSCTTY, 0) != 0 || dup2(c->pty_slave, 0) < 0 ||
-        dup2(c->pty_slave, 1) < 0 || dup2(c->pty_slave, 2) < 0)
+    if (ioctl(slave, TIOCSCTTY, 0) != 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 ||
+        dup2(slave, 2) < 0)
         fail(c, AL__STEP_TTY, -1);
     /* Everything but stdio and the error pipe (close-on-exec) goes now. */
     if ((c->err_fd > 3 && close_range(3, (unsigned)c->err_fd - 1, 0) != 0) ||
@@ -372,7 +399,7 @@ void
 al__child_main(const struct al__child *c)
 {
     pid_t cmd, w;
-    int st, code = 127;
+    int st, code = 127, slave;
     char b;
 
     if (read(c->sync_fd, &b, 1) != 1) {
@@ -386,15 +413,17 @@ al__child_main(const struct al__child *c)
     if (sethostname(c->hostname, strlen(c->hostname)) != 0)
         fail(c, AL__STEP_HOSTNAME, -1);
     loopback_up(c);
+    slave = open_pty(c);
     if (c->side == AL_SIDE_ONLINE)
         send_listener(c);
+    close(c->sock_fd);
     cmd = fork();
     if (cmd < 0)
         fail(c, AL__STEP_FORK, -1);
     if (cmd == 0)
-        command(c);
+        command(c, slave);
     /* The reaper keeps nothing the command could use, and no privilege. */
-    close(c->pty_slave);
+    close(slave);
     close(c->err_fd);
     if (drop_caps(c) == 0)
         prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);

@@ -81,11 +81,10 @@ struct al__child {
     enum al_side side;
     uid_t uid;
     gid_t gid;
-    int sync_fd;   /* read end: parent has written the id maps */
-    int err_fd;    /* write end of the error pipe, close-on-exec */
-    int pty_slave; /* becomes stdin, stdout, stderr and the controlling terminal */
-    int sock_fd;   /* online: socketpair end that carries the listener to the parent */
-    int cap_last;  /* /proc/sys/kernel/cap_last_cap */
+    int sync_fd;  /* read end: parent has written the id maps */
+    int err_fd;   /* write end of the error pipe, close-on-exec */
+    int sock_fd;  /* socketpair end that carries the pty master (and listener) to the parent */
+    int cap_last; /* /proc/sys/kernel/cap_last_cap */
     const char *hostname;
     size_t n_ops;
     struct al__op ops[AL__MAX_OPS];

@@ -139,24 +139,6 @@ cgroup_v1_attach(struct al_compartment *c, pid_t pid, const struct al_limits *l)
 }
 
 static int
-open_pty(int *master, int *slave)
-{
-    char name[128];
-
-    if ((*master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
-        return -errno;
-    if (grantpt(*master) != 0 || unlockpt(*master) != 0 ||
-        ptsname_r(*master, name, sizeof(name)) != 0 ||
-        (*slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
-        int e = errno;
-
-        close(*master);
-        return -e;
-    }
-    return 0;
-}
-
-static int
 recv_fd(int sock)
 {
     union {
@@ -210,7 +192,7 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
     struct al__child *child = NULL;
     struct al__child_error err;
     char *strings = NULL, map[64], path[64];
-    int syncp[2] = {-1, -1}, errp[2] = {-1, -1}, sp[2] = {-1, -1}, slave = -1, r, cg;
+    int syncp[2] = {-1, -1}, errp[2] = {-1, -1}, sp[2] = {-1, -1}, r, cg;
     ssize_t n;
     pid_t pid;
 
@@ -236,19 +218,13 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
         goto fail;
     child->cap_last = 40;
     (void)read_int("/proc/sys/kernel/cap_last_cap", &child->cap_last);
-    if ((r = open_pty(&c->pty, &slave)) != 0) {
-        r = al__fail(r, "allocating the session's pseudo-terminal");
-        goto fail;
-    }
     if (pipe2(syncp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 ||
-        (spec->side == AL_SIDE_ONLINE &&
-         socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0)) {
+        socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0) {
         r = al__fail(-errno, "creating the start-up pipes");
         goto fail;
     }
     child->sync_fd = syncp[0];
     child->err_fd = errp[1];
-    child->pty_slave = slave;
     child->sock_fd = sp[1];
     fflush(NULL); /* the child never touches stdio, but a buffer must not be written twice */
     /* A raw clone, like fork: the child runs on a copy of our stack until it execs. */
@@ -265,12 +241,8 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
     c->pid = pid;
     close(syncp[0]);
     close(errp[1]);
-    close(slave);
-    syncp[0] = errp[1] = slave = -1;
-    if (sp[1] >= 0) {
-        close(sp[1]);
-        sp[1] = -1;
-    }
+    close(sp[1]);
+    syncp[0] = errp[1] = sp[1] = -1;
     /* Map the caller's own uid and gid, nothing else; setgroups must be denied first. */
     snprintf(path, sizeof(path), "/proc/%ld/setgroups", (long)pid);
     if ((r = write_file(path, "deny")) != 0 && r != -ENOENT)
@@ -294,11 +266,12 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
     }
     close(syncp[1]);
     syncp[1] = -1;
-    if (spec->side == AL_SIDE_ONLINE) {
-        c->listener = recv_fd(sp[0]); /* -1 if the child failed first: its report follows */
-        close(sp[0]);
-        sp[0] = -1;
-    }
+    /* -1 if the child failed first: its report follows on the error pipe. */
+    c->pty = recv_fd(sp[0]);
+    if (c->pty >= 0 && spec->side == AL_SIDE_ONLINE)
+        c->listener = recv_fd(sp[0]);
+    close(sp[0]);
+    sp[0] = -1;
     /* EOF: the command's process exec'd (its copy was close-on-exec, PID 1 closed its). */
     do
         n = read(errp[0], &err, sizeof(err));
@@ -312,7 +285,7 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
             r = al__fail(AL_ESANDBOX, "%s: %s", al__step_name(err.step), strerror(err.err));
         goto fail;
     }
-    if (n != 0 || (spec->side == AL_SIDE_ONLINE && c->listener < 0)) {
+    if (n != 0 || c->pty < 0 || (spec->side == AL_SIDE_ONLINE && c->listener < 0)) {
         r = al__fail(AL_ESANDBOX, "the compartment ended before its command started");
         goto fail;
     }
@@ -339,8 +312,6 @@ fail:
         if (sp[i] >= 0)
             close(sp[i]);
     }
-    if (slave >= 0)
-        close(slave);
     if (child != NULL)
         free(child->seccomp.filter);
     free(child);
