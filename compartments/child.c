@@ -18,6 +18,7 @@
 #include <linux/seccomp.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -406,9 +407,19 @@ al__child_main(const struct al__child *c)
         errno = errno ? errno : EPIPE;
         fail(c, AL__STEP_SYNC, -1);
     }
-    close(c->sync_fd);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
         fail(c, AL__STEP_PDEATHSIG, -1);
+    /* The parent keeps the pipe's write end for the compartment's life. If it died before
+     * the prctl above, the signal will never come: the hang-up tells us instead. */
+    {
+        struct pollfd pf = {.fd = c->sync_fd, .events = 0};
+
+        if (poll(&pf, 1, 0) != 0 && (pf.revents & POLLHUP)) {
+            errno = ESRCH;
+            fail(c, AL__STEP_PDEATHSIG, -1);
+        }
+    }
+    close(c->sync_fd);
     build_root(c);
     if (sethostname(c->hostname, strlen(c->hostname)) != 0)
         fail(c, AL__STEP_HOSTNAME, -1);

@@ -29,6 +29,7 @@ struct al_compartment {
     int listener; /* online only */
     int reaped;
     int status;
+    int alive;            /* write end of the sync pipe: its hang-up tells the child we are gone */
     char cgroups[2][256]; /* cgroup v1 directories we made, to remove */
     const char *limiter;
 };
@@ -202,7 +203,7 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
         r = AL_ENOMEM;
         goto fail;
     }
-    c->pty = c->listener = -1;
+    c->pty = c->listener = c->alive = -1;
     c->pid = -1;
     child->uid = getuid();
     child->gid = getgid();
@@ -264,8 +265,8 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
         r = al__fail(-errno, "releasing the compartment");
         goto fail;
     }
-    close(syncp[1]);
-    syncp[1] = -1;
+    c->alive = syncp[1];
+    syncp[1] = -1; /* transferred */
     /* -1 if the child failed first: its report follows on the error pipe. */
     c->pty = recv_fd(sp[0]);
     if (c->pty >= 0 && spec->side == AL_SIDE_ONLINE)
@@ -393,6 +394,8 @@ al_compartment_free(struct al_compartment *c)
         close(c->pty);
     if (c->listener >= 0)
         close(c->listener);
+    if (c->alive >= 0)
+        close(c->alive);
     free(c);
 }
 

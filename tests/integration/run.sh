@@ -69,6 +69,23 @@ expect_status 137 "--wall 2 stops a sleeping command" -- \
 elapsed=$(( $(date +%s) - start ))
 if [ "$elapsed" -le 10 ]; then ok "stopped after ${elapsed}s"; else not_ok "took ${elapsed}s"; fi
 
+# No process outlives its supervisor: kill airlock run itself, the session dies with it.
+marker=$(( $(date +%s) % 1000 + 31000 )).25
+"$AIRLOCK" run offline --workspace "$ws" --wall 60 -- sh -c "sleep $marker; :" </dev/null \
+    >/dev/null 2>&1 &
+runner=$!
+i=0
+while [ $i -lt 50 ] && ! pgrep -f "sleep $marker" >/dev/null; do sleep 0.1; i=$((i + 1)); done
+if pgrep -f "sleep $marker" >/dev/null; then ok "the session's command is running"
+else not_ok "the session's command never started"; fi
+kill -9 "$runner" 2>/dev/null || true
+wait "$runner" 2>/dev/null || true
+i=0
+while [ $i -lt 50 ] && pgrep -f "sleep $marker" >/dev/null; do sleep 0.1; i=$((i + 1)); done
+if pgrep -f "sleep $marker" >/dev/null; then
+    not_ok "a process outlived its supervisor"
+else ok "killing airlock run ends every process of the session"; fi
+
 # Online: the listener answers (403 until the proxy serves it); nothing else is reachable.
 expect_status 0 "online curl through the proxy variable" -- run online -- \
     curl -s -m 5 -o /dev/null -w '%{http_code}' http://example.test/
