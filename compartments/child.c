@@ -390,7 +390,8 @@ command(const struct al__child *c, int slave)
         fail(c, AL__STEP_NO_NEW_PRIVS, -1);
     if (apply_landlock(c) != 0)
         fail(c, AL__STEP_LANDLOCK, -1);
-    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &c->seccomp) != 0)
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &c->seccomp[0]) != 0 ||
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &c->seccomp[1]) != 0)
         fail(c, AL__STEP_SECCOMP, -1);
     execve(c->exe, c->argv, c->envp);
     fail(c, AL__STEP_EXEC, -1);

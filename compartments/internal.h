@@ -105,7 +105,7 @@ struct al__child {
         uint64_t access;
     } ll_rules[24];
     size_t n_ll_rules;
-    struct sock_fprog seccomp; /* the exported BPF program, owned by the parent */
+    struct sock_fprog seccomp[2]; /* the exported BPF programs, loaded in order */
 };
 
 /* child.c: the code that runs between clone and exec. Never returns. */
@@ -115,8 +115,9 @@ __attribute__((noreturn)) void al__child_main(const struct al__child *c);
 int al__policy_build(const struct al_compartment_spec *spec, struct al__child *c, char *strings,
                      size_t strings_len) AL_WUR;
 
-/* seccomp.c: exports the compartment's seccomp program (caller frees prog->filter). */
-int al__seccomp_build(enum al_side side, struct sock_fprog *prog) AL_WUR;
+/* seccomp.c: exports the compartment's two stacked seccomp programs (the caller frees
+ * each prog[i].filter). */
+int al__seccomp_build(enum al_side side, struct sock_fprog prog[2]) AL_WUR;
 
 /* The landlock ABI this kernel speaks (0: none). */
 int al__landlock_abi(void);

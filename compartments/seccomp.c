@@ -7,7 +7,14 @@
  * fail with EPERM so that a probe can tell a refusal from an absence. Non-native
  * architectures are killed before any table is consulted.
  *
- * The filter is built and exported to BPF in the parent; the child only loads the bytes.
+ * Two filters are stacked. libseccomp cannot say "allow ioctl except these requests" in
+ * one default-deny filter (an unconditional allow for a call replaces that call's
+ * conditional rules), so the second filter, default-allow, refuses what the first lets
+ * through too broadly: TIOCSTI and TIOCLINUX, and the socket families a compartment may
+ * not use. The kernel runs both and the strictest answer wins (for two errno answers, the
+ * later filter's), so EPERM and EAFNOSUPPORT reach the caller.
+ *
+ * The filters are built and exported to BPF in the parent; the child only loads bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -188,6 +195,7 @@ static const char *const allowed[] = {
     "sched_setaffinity",
     "sched_yield",
     "select",
+    "ioctl",
     "sendfile",
     "sendmmsg",
     "sendmsg",
@@ -311,7 +319,7 @@ static const char *const denied[] = {
     "setfsuid",
     "setfsgid",
     "capset",
-    "clone3",
+
     "mbind",
     "set_mempolicy",
     "migrate_pages",
@@ -341,56 +349,57 @@ add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
     return seccomp_rule_add_array(ctx, action, nr, n, args);
 }
 
-int
-al__seccomp_build(enum al_side side, struct sock_fprog *prog)
+/* Exports ctx as BPF into prog (prog->filter is malloc'd). */
+static int export(scmp_filter_ctx ctx, struct sock_fprog *prog)
 {
-    scmp_filter_ctx ctx;
-    struct scmp_arg_cmp a[2];
     char *buf = NULL;
     off_t len;
-    size_t i;
-    int r = 0, fd = -1;
+    int fd, r = 0;
 
-    /* ENOSYS by default; non-native architectures are killed (the context's arch check). */
-    if ((ctx = seccomp_init(SCMP_ACT_ERRNO(ENOSYS))) == NULL)
-        return AL_ENOMEM;
-    if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0)
-        r = -1;
+    if ((fd = memfd_create("airlock-seccomp", MFD_CLOEXEC)) < 0 ||
+        seccomp_export_bpf(ctx, fd) != 0 || (len = lseek(fd, 0, SEEK_END)) <= 0 ||
+        len % sizeof(struct sock_filter) != 0 || (buf = malloc((size_t)len)) == NULL ||
+        pread(fd, buf, (size_t)len, 0) != len) {
+        r = al__fail(AL_ESANDBOX, "exporting the seccomp filter");
+        free(buf);
+    } else {
+        prog->filter = (struct sock_filter *)(void *)buf;
+        prog->len = (unsigned short)((size_t)len / sizeof(struct sock_filter));
+    }
+    if (fd >= 0)
+        close(fd);
+    return r;
+}
+
+/* The table: default ENOSYS, the allow list, the deny list, clone and socket by argument. */
+static int
+main_filter(enum al_side side, scmp_filter_ctx ctx)
+{
+    static const uint64_t ns[] = {CLONE_NEWUSER, CLONE_NEWNS,  CLONE_NEWPID,    CLONE_NEWNET,
+                                  CLONE_NEWIPC,  CLONE_NEWUTS, CLONE_NEWCGROUP, CLONE_NEWTIME};
+    struct scmp_arg_cmp a[2];
+    size_t i;
+    int r = 0;
+
     for (i = 0; r == 0 && i < sizeof(allowed) / sizeof(allowed[0]); i++)
         r = add(ctx, SCMP_ACT_ALLOW, allowed[i], 0, NULL);
     for (i = 0; r == 0 && i < sizeof(denied) / sizeof(denied[0]); i++)
         r = add(ctx, SCMP_ACT_ERRNO(EPERM), denied[i], 0, NULL);
-    /* clone: threads and processes yes, new namespaces no. */
+    /* clone: threads and processes yes, new namespaces no. (clone3 passes its flags in
+     * memory a filter cannot read; it gets ENOSYS and glibc falls back to clone.) */
     a[0] = SCMP_A0(SCMP_CMP_MASKED_EQ, NS_FLAGS, 0);
     if (r == 0)
         r = add(ctx, SCMP_ACT_ALLOW, "clone", 1, a);
-    for (i = 0; r == 0 && i < 8; i++) {
-        static const uint64_t flags[] = {CLONE_NEWUSER,   CLONE_NEWNS,  CLONE_NEWPID,
-                                         CLONE_NEWNET,    CLONE_NEWIPC, CLONE_NEWUTS,
-                                         CLONE_NEWCGROUP, CLONE_NEWTIME};
-
-        a[0] = SCMP_A0(SCMP_CMP_MASKED_EQ, flags[i], flags[i]);
+    for (i = 0; r == 0 && i < sizeof(ns) / sizeof(ns[0]); i++) {
+        a[0] = SCMP_A0(SCMP_CMP_MASKED_EQ, ns[i], ns[i]);
         r = add(ctx, SCMP_ACT_ERRNO(EPERM), "clone", 1, a);
     }
-    /* ioctl: terminal input injection refused. The kernel compares only the low 32 bits
-     * of the request, so the filter must too, or TIOCSTI | (1 << 32) would slip past. */
-    a[0] = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI);
-    if (r == 0)
-        r = add(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, a);
-    a[0] = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX);
-    if (r == 0)
-        r = add(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, a);
-    /* Every other ioctl is allowed. libseccomp evaluates the rules with argument
-     * comparisons before a rule without, so the two refusals above still hold (the
-     * escape tests check both, with high bits set too). */
-    if (r == 0)
-        r = add(ctx, SCMP_ACT_ALLOW, "ioctl", 0, NULL);
-    /* socket: offline AF_UNIX only; online also AF_INET and AF_INET6, never raw. */
+    /* socket: offline AF_UNIX only; online also TCP and UDP over IPv4 and IPv6, never raw. */
     a[0] = SCMP_A0(SCMP_CMP_EQ, AF_UNIX);
     if (r == 0)
         r = add(ctx, SCMP_ACT_ALLOW, "socket", 1, a);
     if (side == AL_SIDE_ONLINE) {
-        int fam[] = {AF_INET, AF_INET6};
+        static const int fam[] = {AF_INET, AF_INET6};
 
         for (i = 0; r == 0 && i < 2; i++) {
             a[0] = SCMP_A0(SCMP_CMP_EQ, (uint64_t)fam[i]);
@@ -404,24 +413,73 @@ al__seccomp_build(enum al_side side, struct sock_fprog *prog)
                 r = add(ctx, SCMP_ACT_ALLOW, "socket", 2, a);
         }
     }
-    if (r != 0) {
+    return r;
+}
+
+/* Default allow; refuses what the main filter allows too broadly or answers ENOSYS to. */
+static int
+refine_filter(enum al_side side, scmp_filter_ctx ctx)
+{
+    struct scmp_arg_cmp a[1];
+    uint64_t f;
+    int r;
+
+    /* The kernel reads only the low 32 bits of an ioctl request, so the filter compares
+     * only those: TIOCSTI | (1 << 32) must not slip past. */
+    a[0] = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI);
+    r = add(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, a);
+    a[0] = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX);
+    if (r == 0)
+        r = add(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1, a);
+    /* Every family but the compartment's own: EAFNOSUPPORT, as from a kernel without it.
+     * Values with high bits set compare greater and are refused as well. */
+    for (f = 0; r == 0 && f <= 10; f++) {
+        int allowed_family =
+            f == AF_UNIX || (side == AL_SIDE_ONLINE && (f == AF_INET || f == AF_INET6));
+
+        if (allowed_family)
+            continue;
+        a[0] = SCMP_A0(SCMP_CMP_EQ, f);
+        r = add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), "socket", 1, a);
+    }
+    a[0] = SCMP_A0(SCMP_CMP_GT, 10);
+    if (r == 0)
+        r = add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), "socket", 1, a);
+    return r;
+}
+
+int
+al__seccomp_build(enum al_side side, struct sock_fprog prog[2])
+{
+    scmp_filter_ctx ctx[2] = {NULL, NULL};
+    int r = AL_ENOMEM, i;
+
+    memset(prog, 0, 2 * sizeof(*prog));
+    if ((ctx[0] = seccomp_init(SCMP_ACT_ERRNO(ENOSYS))) == NULL ||
+        (ctx[1] = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
+        goto out;
+    /* Non-native architectures are killed before any rule is consulted. */
+    for (i = 0; i < 2; i++) {
+        if (seccomp_attr_set(ctx[i], SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0) {
+            r = al__fail(AL_ESANDBOX, "setting the seccomp architecture action");
+            goto out;
+        }
+    }
+    if ((r = main_filter(side, ctx[0])) != 0 || (r = refine_filter(side, ctx[1])) != 0) {
         r = al__fail(AL_ESANDBOX, "building the seccomp filter: %s", strerror(-r));
         goto out;
     }
-    /* Export the BPF to memory, so the child has nothing to compute or allocate. */
-    if ((fd = memfd_create("airlock-seccomp", MFD_CLOEXEC)) < 0 ||
-        seccomp_export_bpf(ctx, fd) != 0 || (len = lseek(fd, 0, SEEK_END)) <= 0 ||
-        len % sizeof(struct sock_filter) != 0 || (buf = malloc((size_t)len)) == NULL ||
-        pread(fd, buf, (size_t)len, 0) != len) {
-        r = al__fail(AL_ESANDBOX, "exporting the seccomp filter");
-        free(buf);
+    if ((r = export(ctx[0], &prog[0])) != 0 || (r = export(ctx[1], &prog[1])) != 0)
         goto out;
-    }
-    prog->filter = (struct sock_filter *)(void *)buf;
-    prog->len = (unsigned short)((size_t)len / sizeof(struct sock_filter));
+    /* success */ r = 0;
 out:
-    if (fd >= 0)
-        close(fd);
-    seccomp_release(ctx);
+    if (r != 0) {
+        free(prog[0].filter);
+        free(prog[1].filter);
+        memset(prog, 0, 2 * sizeof(*prog));
+    }
+    for (i = 0; i < 2; i++)
+        if (ctx[i] != NULL)
+            seccomp_release(ctx[i]);
     return r;
 }

@@ -176,7 +176,7 @@ clone_error(int e)
         restricted)
         return al__fail(AL_ESANDBOX,
                         "cannot create a user namespace: %s. AppArmor restricts unprivileged "
-                        "user namespaces on this system (kernel.apparmor_restrict_unprivileged_"
+                        "user namespaces on this host (kernel.apparmor_restrict_unprivileged_"
                         "userns=1); see docs/install.md for the AppArmor profile that allows "
                         "airlock",
                         strerror(e));
@@ -215,7 +215,7 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
                                   "or later with landlock in the lsm= list)");
         goto fail;
     }
-    if ((r = al__seccomp_build(spec->side, &child->seccomp)) != 0)
+    if ((r = al__seccomp_build(spec->side, child->seccomp)) != 0)
         goto fail;
     child->cap_last = 40;
     (void)read_int("/proc/sys/kernel/cap_last_cap", &child->cap_last);
@@ -291,7 +291,8 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
         goto fail;
     }
     close(errp[0]);
-    free(child->seccomp.filter);
+    free(child->seccomp[0].filter);
+    free(child->seccomp[1].filter);
     free(child);
     free(strings);
     *out = c;
@@ -313,8 +314,10 @@ fail:
         if (sp[i] >= 0)
             close(sp[i]);
     }
-    if (child != NULL)
-        free(child->seccomp.filter);
+    if (child != NULL) {
+        free(child->seccomp[0].filter);
+        free(child->seccomp[1].filter);
+    }
     free(child);
     free(strings);
     al_compartment_free(c);
