@@ -60,7 +60,7 @@
     X(SIGNATURE, "signature does not match the file")                                              \
     X(GLOBALSIG, "trusted comment signature is invalid")                                           \
     X(COMMENT, "trusted comment does not match the plan")                                          \
-    X(EXISTS, "file already exists")                                                           \
+    X(EXISTS, "file already exists")                                                               \
     X(SANDBOX, "the compartment could not be set up")
 
 enum {
