@@ -8,6 +8,8 @@
 
 #include <linux/filter.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "compartment.h"
@@ -107,6 +109,31 @@ struct al__child {
     size_t n_ll_rules;
     struct sock_fprog seccomp[2]; /* the exported BPF programs, loaded in order */
 };
+
+/* The message of the descriptor handoff (pty master, listener): one byte of payload and
+ * room for one SCM_RIGHTS descriptor. Both ends set it up the same way. */
+struct al__fdmsg {
+    struct msghdr msg;
+    struct iovec iov;
+    char byte;
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+};
+
+static inline void
+al__fdmsg_init(struct al__fdmsg *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->byte = 'F';
+    m->iov.iov_base = &m->byte;
+    m->iov.iov_len = 1;
+    m->msg.msg_iov = &m->iov;
+    m->msg.msg_iovlen = 1;
+    m->msg.msg_control = m->u.buf;
+    m->msg.msg_controllen = sizeof(m->u.buf);
+}
 
 /* child.c: the code that runs between clone and exec. Never returns. */
 __attribute__((noreturn)) void al__child_main(const struct al__child *c);

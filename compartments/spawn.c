@@ -142,25 +142,14 @@ cgroup_v1_attach(struct al_compartment *c, pid_t pid, const struct al_limits *l)
 static int
 recv_fd(int sock)
 {
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    struct msghdr msg = {0};
+    struct al__fdmsg m;
     struct cmsghdr *cm;
-    struct iovec iov;
-    char byte;
     int fd = -1;
 
-    iov.iov_base = &byte;
-    iov.iov_len = 1;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = u.buf;
-    msg.msg_controllen = sizeof(u.buf);
-    if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+    al__fdmsg_init(&m);
+    if (recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC) != 1)
         return -1;
-    cm = CMSG_FIRSTHDR(&msg);
+    cm = CMSG_FIRSTHDR(&m.msg);
     if (cm == NULL || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
         return -1;
     memcpy(&fd, CMSG_DATA(cm), sizeof(int));
