@@ -33,6 +33,7 @@ static const struct {
     {"show", cmd_show, "print a plan's manifest and text, with hidden characters made visible"},
     {"run", cmd_run, "run a command in a fresh offline or online compartment"},
     {"check", cmd_check, "report which protections this kernel gives compartments"},
+    {"log", cmd_log, "print the audit log, or verify its hash chain"},
 };
 
 static void

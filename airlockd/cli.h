@@ -23,6 +23,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 
 /* Prints "airlock: <what>: <message> [<ENAME>]: <detail>" and returns CLI_FAIL. */
 int cli_fail(const char *what, int r);

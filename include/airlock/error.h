@@ -61,7 +61,9 @@
     X(GLOBALSIG, "trusted comment signature is invalid")                                           \
     X(COMMENT, "trusted comment does not match the plan")                                          \
     X(EXISTS, "file already exists")                                                               \
-    X(SANDBOX, "the compartment could not be set up")
+    X(SANDBOX, "the compartment could not be set up")                                              \
+    X(CONFIG, "invalid configuration")                                                             \
+    X(AUDIT, "the audit log's hash chain is broken")
 
 enum {
     AL__ERRBASE = -4096,

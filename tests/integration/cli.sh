@@ -115,6 +115,34 @@ else ok "error details hold no raw control bytes"; fi
 expect_grep 'ENOTFIRST' "$tmp/err" "the refusal names ENOTFIRST"
 expect_grep '\\e]0;pwned\\x07' "$tmp/err" "the hostile name is shown escaped"
 
+# The audit log format, written by an independent implementation (Python's hashlib),
+# verifies; then each kind of tampering is caught.
+python3 - "$tmp/audit.jsonl" <<'PY'
+import hashlib, json, sys
+prev = "0" * 64
+lines = []
+for i, ev in enumerate(["session.start", "plan.pending", "plan.approved"], 1):
+    rec = {"seq": i, "time": "2026-11-23T10:00:0%dZ" % i, "event": ev,
+           "data": {"note": "line %d\nwith \u001b escape" % i}, "prev": prev}
+    line = json.dumps(rec, separators=(",", ":"))
+    prev = hashlib.blake2b(line.encode(), digest_size=32).hexdigest()
+    lines.append(line)
+open(sys.argv[1], "w").write("".join(l + "\n" for l in lines))
+open(sys.argv[1] + ".head", "w").write("%d %s\n" % (len(lines), prev))
+PY
+expect_status 0 "airlock log --verify accepts an intact log" -- "$AIRLOCK" log --verify "$tmp/audit.jsonl"
+expect_grep "3 records" "$tmp/out" "it counts the records"
+expect_status 0 "airlock log prints it" -- "$AIRLOCK" log "$tmp/audit.jsonl"
+if LC_ALL=C grep -q "$(printf '\033')" "$tmp/out"; then not_ok "log printed a raw escape"; else
+    ok "log output has no raw escape"; fi
+cp "$tmp/audit.jsonl" "$tmp/good.jsonl"
+sed -i 's/plan.pending/plan.ignored/' "$tmp/audit.jsonl"
+expect_status 1 "an edited record is caught" -- "$AIRLOCK" log --verify "$tmp/audit.jsonl"
+expect_grep "line 3" "$tmp/err" "the refusal names the line after the edit"
+head -n 2 "$tmp/good.jsonl" > "$tmp/audit.jsonl"
+expect_status 1 "a record cut from the end is caught" -- "$AIRLOCK" log --verify "$tmp/audit.jsonl"
+expect_grep "EAUDIT" "$tmp/err" "the refusal names EAUDIT"
+
 # Garbage in, a named error out, never a crash.
 head -c 3000 /dev/urandom > noise.airlock
 set +e

@@ -1,0 +1,1 @@
+/* config.c: being written (see include/airlock/config.h). */
