@@ -131,9 +131,19 @@ relay(struct al_compartment *c, time_t deadline)
         /* The pty hung up: every process holding the slave has ended. */
         break;
     }
-    if (al_compartment_wait(c, 1, &status) < 0)
-        return 1;
-    return status;
+    /* Every terminal is closed, but the command may live on without one: the wall-clock
+     * limit still holds until the compartment has ended. */
+    for (;;) {
+        int r = al_compartment_wait(c, 0, &status);
+
+        if (r < 0)
+            return 1;
+        if (r == 1)
+            return status;
+        if (stop_signal || (deadline && time(NULL) >= deadline))
+            al_compartment_kill(c);
+        poll(NULL, 0, 50);
+    }
 }
 
 int

@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +37,43 @@
 
 #define NEWROOT "/newroot"
 #define OLDROOT "/oldroot"
+
+/* Closes every descriptor but the channels to the parent. */
+static void
+keep_only(const struct al__child *c)
+{
+    int keep[3] = {c->sync_fd, c->err_fd, c->sock_fd}, i, j, t;
+    unsigned next = 0;
+
+    for (i = 0; i < 3; i++) /* sort the three, then close the gaps around them */
+        for (j = i + 1; j < 3; j++)
+            if (keep[j] < keep[i]) {
+                t = keep[i];
+                keep[i] = keep[j];
+                keep[j] = t;
+            }
+    for (i = 0; i < 3; i++) {
+        if ((unsigned)keep[i] > next)
+            close_range(next, (unsigned)keep[i] - 1, 0);
+        next = (unsigned)keep[i] + 1;
+    }
+    close_range(next, ~0U, 0);
+}
+
+static void
+reset_signals(void)
+{
+    struct sigaction sa;
+    sigset_t none;
+    int s;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_DFL;
+    for (s = 1; s < NSIG; s++)
+        sigaction(s, &sa, NULL); /* SIGKILL and SIGSTOP refuse; that is fine */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
 
 __attribute__((noreturn)) static void
 fail(const struct al__child *c, enum al__step step, int op)
@@ -104,9 +142,12 @@ run_op(const struct al__op *op)
     case AL__OP_DIR:
         return mkdir(dst, 0755) != 0 && errno != EEXIST ? -1 : 0;
     case AL__OP_TMPFS:
+    case AL__OP_EMPTY_RO:
         if (mkdir(dst, 0755) != 0 && errno != EEXIST)
             return -1;
-        return mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, op->data);
+        return mount("tmpfs", dst, "tmpfs",
+                     MS_NOSUID | MS_NODEV | (op->kind == AL__OP_EMPTY_RO ? MS_RDONLY : 0),
+                     op->data);
     case AL__OP_RO_BIND:
     case AL__OP_RW_BIND:
         /* A symbolic link is copied as a link: its absolute target would resolve against
@@ -130,10 +171,14 @@ run_op(const struct al__op *op)
                                  (op->kind == AL__OP_RO_BIND ? MOUNT_ATTR_RDONLY : 0));
     case AL__OP_DEV_BIND:
         /* Device nodes cannot be made in a user namespace; binding the host's works
-         * because the bind keeps the host device file system's superblock. */
+         * because the bind keeps the host device file system's superblock. The bind is
+         * read-only: reading and writing the device still work, but nobody inside (uid 0
+         * when root started us) can chmod or touch the host's node. */
         if (touch(dst) != 0 && errno != EEXIST)
             return -1;
-        return mount(src, dst, NULL, MS_BIND, NULL);
+        if (mount(src, dst, NULL, MS_BIND, NULL) != 0)
+            return -1;
+        return set_attr(dst, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
     case AL__OP_SYMLINK:
         return symlink(op->data, dst);
     case AL__OP_FILE:
@@ -166,7 +211,9 @@ run_op(const struct al__op *op)
     case AL__OP_HIDE:
         if (lstat(dst, &st) != 0)
             return op->optional ? 0 : -1;
-        return mount(src, dst, NULL, MS_BIND, NULL);
+        if (mount(src, dst, NULL, MS_BIND, NULL) != 0)
+            return -1;
+        return set_attr(dst, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
     }
     errno = EINVAL;
     return -1;
@@ -392,6 +439,10 @@ al__child_main(const struct al__child *c)
     int st, code = 127, slave;
     char b;
 
+    /* Nothing of the caller's survives into the compartment: of the descriptors only our
+     * own ends of the three channels, of the signal state nothing but the defaults. */
+    keep_only(c);
+    reset_signals();
     if (read(c->sync_fd, &b, 1) != 1) {
         errno = errno ? errno : EPIPE;
         fail(c, AL__STEP_SYNC, -1);
@@ -409,6 +460,10 @@ al__child_main(const struct al__child *c)
         }
     }
     close(c->sync_fd);
+    /* The parent has moved us into our cgroups by now, so the cgroup namespace made here
+     * is rooted at them and the compartment sees "/" as its own group. */
+    if (unshare(CLONE_NEWCGROUP) != 0)
+        fail(c, AL__STEP_SYNC, -1);
     build_root(c);
     if (sethostname(c->hostname, strlen(c->hostname)) != 0)
         fail(c, AL__STEP_HOSTNAME, -1);
@@ -425,6 +480,16 @@ al__child_main(const struct al__child *c)
     /* The reaper keeps nothing the command could use, and no privilege. */
     close(slave);
     close(c->err_fd);
+    {
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+        if (null >= 0) {
+            dup2(null, 0);
+            dup2(null, 1);
+            dup2(null, 2);
+            close(null);
+        }
+    }
     if (drop_caps(c) == 0)
         prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     for (;;) {

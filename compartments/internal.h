@@ -57,6 +57,7 @@ struct al__child_error {
 enum al__op_kind {
     AL__OP_DIR,      /* mkdir dst */
     AL__OP_TMPFS,    /* tmpfs at dst with data options */
+    AL__OP_EMPTY_RO, /* an empty, read-only tmpfs at dst */
     AL__OP_RO_BIND,  /* recursive bind of src, then read-only, nosuid, nodev */
     AL__OP_RW_BIND,  /* recursive bind of src, nosuid, nodev */
     AL__OP_DEV_BIND, /* bind of one device node src onto a new empty file dst */

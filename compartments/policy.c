@@ -3,6 +3,8 @@
  * environment and the resource limits. Built by the parent before the clone.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -72,8 +74,27 @@ static const char *const etc_dirs[] = {
     "/etc/ca-certificates", "/etc/profile.d",    "/etc/terminfo",
 };
 
+/* The real path of a directory the person named, kept in the arena. */
+static const char *
+canonical(const char *path, const char *what, struct arena *a)
+{
+    char real[PATH_MAX];
+    struct stat st;
+
+    if (realpath(path, real) == NULL) {
+        al__fail(AL_ESANDBOX, "%s %s: %s", what, path, strerror(errno));
+        return NULL;
+    }
+    if (stat(real, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        al__fail(AL_ESANDBOX, "%s %s is not a directory", what, path);
+        return NULL;
+    }
+    return keep(a, "%s", real);
+}
+
 static int
-mount_plan(const struct al_compartment_spec *spec, struct al__child *c, struct arena *a)
+mount_plan(const struct al_compartment_spec *spec, const char *workspace, const char *inbox,
+           struct al__child *c, struct arena *a)
 {
     static const char *const usr_links[] = {"bin", "sbin", "lib", "lib32", "lib64", "libx32"};
     char link[256];
@@ -145,10 +166,10 @@ mount_plan(const struct al_compartment_spec *spec, struct al__child *c, struct a
     r |= op(c, AL__OP_TMPFS, NULL, HOME,
             keep(a, "mode=0700,size=512m,uid=%u,gid=%u", (unsigned)c->uid, (unsigned)c->gid), 0);
     r |= op(c, AL__OP_DIR, NULL, "/airlock", NULL, 0);
-    if (spec->inbox != NULL)
-        r |= op(c, AL__OP_RO_BIND, spec->inbox, "/airlock/inbox", NULL, 0);
+    if (inbox != NULL)
+        r |= op(c, AL__OP_RO_BIND, inbox, "/airlock/inbox", NULL, 0);
     else
-        r |= op(c, AL__OP_TMPFS, NULL, "/airlock/inbox", "mode=0555,size=4k", 0);
+        r |= op(c, AL__OP_EMPTY_RO, NULL, "/airlock/inbox", "mode=0555,size=4k", 0);
     r |= op(c, AL__OP_TMPFS, NULL, "/airlock/outbox",
             keep(a, "mode=0700,size=%llu,nr_inodes=1024,uid=%u,gid=%u",
                  (unsigned long long)(spec->limits.outbox_bytes ? spec->limits.outbox_bytes
@@ -156,7 +177,7 @@ mount_plan(const struct al_compartment_spec *spec, struct al__child *c, struct a
                  (unsigned)c->uid, (unsigned)c->gid),
             0);
     if (spec->side == AL_SIDE_OFFLINE)
-        r |= op(c, AL__OP_RW_BIND, spec->workspace, "/workspace", NULL, 0);
+        r |= op(c, AL__OP_RW_BIND, workspace, "/workspace", NULL, 0);
     return r != 0 ? AL_ENOMEM : 0;
 }
 
@@ -181,7 +202,8 @@ landlock_plan(struct al__child *c)
     rule(c, "/", AL_LL_FS_READ_DIR);
     rule(c, "/usr", read | AL_LL_FS_EXECUTE);
     rule(c, "/etc", read);
-    rule(c, "/proc", read | AL_LL_FS_WRITE_FILE); /* /proc/self/oom_score_adj and the like */
+    /* Writing /proc/self/oom_score_adj and the like opens with O_TRUNC: TRUNCATE too. */
+    rule(c, "/proc", read | AL_LL_FS_WRITE_FILE | AL_LL_FS_TRUNCATE);
     rule(c, "/dev", read | AL_LL_FS_WRITE_FILE | AL_LL_FS_IOCTL_DEV);
     rule(c, "/airlock/inbox", read);
     rule(c, "/dev/shm", all);
@@ -246,6 +268,7 @@ al__policy_build(const struct al_compartment_spec *spec, struct al__child *c, ch
 {
     struct arena a = {strings, strings_len};
     const struct al_limits *l = &spec->limits;
+    const char *workspace = NULL, *inbox = NULL;
     int r;
 
     c->side = spec->side;
@@ -256,11 +279,18 @@ al__policy_build(const struct al_compartment_spec *spec, struct al__child *c, ch
         return al__fail(AL_EINVAL, "the offline compartment needs a workspace");
     if (spec->side == AL_SIDE_ONLINE && spec->workspace != NULL)
         return al__fail(AL_EINVAL, "the online compartment never sees a workspace");
+    /* Mount what the paths name now, not what a link in them may name later, and never a
+     * link itself (it would be recreated inside as a dangling link). */
+    if (spec->workspace != NULL &&
+        (workspace = canonical(spec->workspace, "workspace", &a)) == NULL)
+        return AL_ESANDBOX;
+    if (spec->inbox != NULL && (inbox = canonical(spec->inbox, "inbox", &a)) == NULL)
+        return AL_ESANDBOX;
     if ((c->exe = resolve(spec->argv[0], &a)) == NULL)
         return al__fail(-ENOENT, "%s: not found in /usr/local/bin, /usr/bin or /bin",
                         spec->argv[0]);
     c->argv = spec->argv;
-    if ((r = mount_plan(spec, c, &a)) != 0 || (r = environment(spec, c, &a)) != 0)
+    if ((r = mount_plan(spec, workspace, inbox, c, &a)) != 0 || (r = environment(spec, c, &a)) != 0)
         return al__fail(r, "the compartment description is too large");
     landlock_plan(c);
     c->n_rlimits = 0;

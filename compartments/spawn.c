@@ -3,6 +3,7 @@
  * the new namespaces, map the caller's ids, attach limits, release the child and wait for
  * its exec (or its error report).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -97,24 +98,81 @@ read_int(const char *path, int *out)
     return 0;
 }
 
+/* Our own group in the v1 hierarchy of controller ctrl, from /proc/self/cgroup. */
+static int
+own_cgroup(const char *ctrl, char *out, size_t outlen)
+{
+    char buf[4096], *line, *save = NULL, *p;
+    size_t k = strlen(ctrl);
+    ssize_t n;
+    int fd;
+
+    if ((fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC)) < 0)
+        return -errno;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -EIO;
+    buf[n] = '\0';
+    for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+        /* "4:memory:/user.slice" (several controllers may share a line: "3:cpu,cpuacct:/") */
+        if ((p = strchr(line, ':')) == NULL)
+            continue;
+        p++;
+        if (strncmp(p, ctrl, k) == 0 && p[k] == ':') {
+            n = snprintf(out, outlen, "/sys/fs/cgroup/%s%s", ctrl, p + k + 1);
+            return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
+        }
+    }
+    return -ENOENT;
+}
+
+/* Removes groups left by compartments whose supervisor was killed (empty ones only:
+ * rmdir refuses a group that still has processes). */
+static void
+sweep(const char *parent)
+{
+    char path[512];
+    struct dirent *de;
+    DIR *d;
+
+    if ((d = opendir(parent)) == NULL)
+        return;
+    while ((de = readdir(d)) != NULL)
+        if (strncmp(de->d_name, "airlock-", 8) == 0 &&
+            snprintf(path, sizeof(path), "%s/%s", parent, de->d_name) < (int)sizeof(path))
+            rmdir(path);
+    closedir(d);
+}
+
 /*
  * Memory and process-count limits through cgroup v1 when we may write there (root on a
  * host without v2 controllers, as here); RLIMIT_NPROC does not bind the global root user,
- * so for root the pids controller is the only real limit. Returns 1 if attached.
+ * so for root the pids controller is the only real limit. The groups go below the
+ * caller's own, so the compartment stays inside whatever limits the caller has. Returns 1
+ * if attached.
  */
 static int
 cgroup_v1_attach(struct al_compartment *c, pid_t pid, const struct al_limits *l)
 {
     static const char *const ctrl[] = {"memory", "pids"};
-    char path[320], val[32];
+    char path[768], val[32], parent[2][256];
     int i;
 
-    if (geteuid() != 0 || access("/sys/fs/cgroup/memory/cgroup.procs", W_OK) != 0 ||
-        access("/sys/fs/cgroup/pids/cgroup.procs", W_OK) != 0)
+    if (geteuid() != 0)
         return 0;
     for (i = 0; i < 2; i++) {
-        snprintf(c->cgroups[i], sizeof(c->cgroups[i]), "/sys/fs/cgroup/%s/airlock-%ld", ctrl[i],
-                 (long)pid);
+        if (own_cgroup(ctrl[i], parent[i], sizeof(parent[i])) != 0)
+            return 0;
+        snprintf(path, sizeof(path), "%s/cgroup.procs", parent[i]);
+        if (access(path, W_OK) != 0)
+            return 0;
+    }
+    for (i = 0; i < 2; i++) {
+        sweep(parent[i]);
+        if (snprintf(c->cgroups[i], sizeof(c->cgroups[i]), "%s/airlock-%ld", parent[i],
+                     (long)pid) >= (int)sizeof(c->cgroups[i]))
+            return -ENAMETOOLONG;
         if (mkdir(c->cgroups[i], 0755) != 0 && errno != EEXIST)
             return -errno;
         if (i == 0 && l->memory_bytes) {
@@ -157,12 +215,18 @@ recv_fd(int sock)
 }
 
 static int
-clone_error(int e)
+apparmor_restricted(void)
 {
     int restricted = 0;
 
-    if (read_int("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &restricted) == 0 &&
-        restricted)
+    return read_int("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &restricted) == 0 &&
+           restricted;
+}
+
+static int
+clone_error(int e)
+{
+    if (apparmor_restricted())
         return al__fail(AL_ESANDBOX,
                         "cannot create a user namespace: %s. AppArmor restricts unprivileged "
                         "user namespaces on this host (kernel.apparmor_restrict_unprivileged_"
@@ -196,14 +260,15 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
     c->pid = -1;
     child->uid = getuid();
     child->gid = getgid();
-    if ((r = al__policy_build(spec, child, strings, STRINGS)) != 0)
-        goto fail;
-    /* No weaker fallback: without landlock the compartment does not start. */
+    /* No weaker fallback: without landlock the compartment does not start. The ABI is
+     * known before the policy is built, which uses every right this kernel can enforce. */
     if ((child->landlock_abi = al__landlock_abi()) < 1) {
         r = al__fail(AL_ESANDBOX, "landlock is not available on this kernel (needs Linux 5.13 "
                                   "or later with landlock in the lsm= list)");
         goto fail;
     }
+    if ((r = al__policy_build(spec, child, strings, STRINGS)) != 0)
+        goto fail;
     if ((r = al__seccomp_build(spec->side, child->seccomp)) != 0)
         goto fail;
     child->cap_last = 40;
@@ -220,7 +285,7 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
     /* A raw clone, like fork: the child runs on a copy of our stack until it execs. */
     pid = (pid_t)syscall(SYS_clone,
                          CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
-                             CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD,
+                             CLONE_NEWUTS | SIGCHLD,
                          NULL, NULL, NULL, NULL);
     if (pid < 0) {
         r = clone_error(errno);
@@ -272,7 +337,12 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
                          child->ops[err.op].dst,
                          child->ops[err.op].src ? child->ops[err.op].src : "", strerror(err.err));
         else
-            r = al__fail(AL_ESANDBOX, "%s: %s", al__step_name(err.step), strerror(err.err));
+            r = al__fail(AL_ESANDBOX, "%s: %s%s", al__step_name(err.step), strerror(err.err),
+                         (err.err == EPERM || err.err == EACCES) && apparmor_restricted()
+                             ? " (AppArmor restricts unprivileged user namespaces here: "
+                               "kernel.apparmor_restrict_unprivileged_userns=1; see "
+                               "docs/install.md)"
+                             : "");
         goto fail;
     }
     if (n != 0 || c->pty < 0 || (spec->side == AL_SIDE_ONLINE && c->listener < 0)) {
