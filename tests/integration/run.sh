@@ -86,6 +86,40 @@ if pgrep -f "sleep $marker" >/dev/null; then
     not_ok "a process outlived its supervisor"
 else ok "killing airlock run ends every process of the session"; fi
 
+# The wall-clock limit holds even when the command closes its terminal and lives on.
+start=$(date +%s)
+expect_status 137 "--wall 2 stops a command that closed its terminal" -- \
+    run offline --workspace "$ws" --wall 2 -- sh -c 'exec </dev/null >/dev/null 2>&1; sleep 20'
+elapsed=$(( $(date +%s) - start ))
+if [ "$elapsed" -le 10 ]; then ok "stopped after ${elapsed}s"; else not_ok "took ${elapsed}s"; fi
+
+# The host's device nodes are reachable for I/O only: their mode and times cannot change,
+# not even by uid 0 inside when root started the compartment.
+expect_status 0 "writing /dev/null works" -- run online -- sh -c 'echo x > /dev/null'
+expect_status 1 "chmod of /dev/null inside is refused" -- run online -- chmod 600 /dev/null
+expect_grep "Read-only file system" "$tmp/out" "chmod reports EROFS"
+if [ "$(stat -c %a /dev/null)" = 666 ]; then ok "the host's /dev/null is still mode 666"
+else not_ok "the host's /dev/null changed mode"; fi
+
+# A symbolic link to the workspace mounts the directory it names.
+ln -s "$ws" "$tmp/wslink"
+expect_status 0 "a workspace given through a symlink" -- \
+    run offline --workspace "$tmp/wslink" -- cat /workspace/in.txt
+expect_grep "from the host" "$tmp/out" "the linked workspace's files are there"
+
+# Landlock's newer rights are in force where the kernel has them: renames across
+# directories (REFER), /proc/self writes (TRUNCATE), signals to PID 1 refused (scoping).
+expect_status 0 "a rename across workspace directories works" -- run offline --workspace "$ws" -- \
+    sh -c 'mkdir -p /workspace/a /workspace/b && echo r > /workspace/a/f && mv /workspace/a/f /workspace/b/f'
+expect_status 0 "writing /proc/self/oom_score_adj works" -- run offline --workspace "$ws" -- \
+    sh -c 'echo 0 > /proc/self/oom_score_adj'
+if grep -q "signal scoping yes" "$tmp/check"; then
+    expect_status 1 "signalling PID 1 (the reaper) is refused (landlock scoping)" -- \
+        run online -- kill -TERM 1
+else
+    echo "note: landlock ABI < 6 here, so signal scoping is not checked"
+fi
+
 # Online: the listener answers (403 until the proxy serves it); nothing else is reachable.
 expect_status 0 "online curl through the proxy variable" -- run online -- \
     curl -s -m 5 -o /dev/null -w '%{http_code}' http://example.test/
