@@ -64,6 +64,15 @@ answer_listener(int listener)
 
 static volatile sig_atomic_t winch = 1, stop_signal;
 
+static int64_t
+now_ms(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static void
 on_winch(int sig)
 {
@@ -79,7 +88,7 @@ on_stop(int sig)
 
 /* Relays bytes between our terminal (or pipes) and the session's pty until it ends. */
 static int
-relay(struct al_compartment *c, time_t deadline)
+relay(struct al_compartment *c, int64_t deadline)
 {
     int pty = al_compartment_pty(c), listener = al_compartment_listener(c), status = 0, in_open;
     struct pollfd p[3];
@@ -95,7 +104,7 @@ relay(struct al_compartment *c, time_t deadline)
                 ioctl(pty, TIOCSWINSZ, &ws);
             winch = 0;
         }
-        if (stop_signal || (deadline && time(NULL) >= deadline)) {
+        if (stop_signal || (deadline && now_ms() >= deadline)) {
             if (!stop_signal)
                 fprintf(stderr, "\r\nairlock: run: wall-clock limit reached; stopping\r\n");
             al_compartment_kill(c);
@@ -134,15 +143,19 @@ relay(struct al_compartment *c, time_t deadline)
     /* Every terminal is closed, but the command may live on without one: the wall-clock
      * limit still holds until the compartment has ended. */
     for (;;) {
-        int r = al_compartment_wait(c, 0, &status);
+        int r = al_compartment_wait_until(c, deadline, &status);
 
         if (r < 0)
             return 1;
         if (r == 1)
             return status;
-        if (stop_signal || (deadline && time(NULL) >= deadline))
+        if (deadline && now_ms() >= deadline) {
+            fprintf(stderr, "airlock: run: wall-clock limit reached; stopping\n");
             al_compartment_kill(c);
-        poll(NULL, 0, 50);
+            deadline = 0;
+        } else if (stop_signal) {
+            al_compartment_kill(c);
+        }
     }
 }
 
@@ -247,7 +260,7 @@ cmd_run(int argc, char **argv)
         cfmakeraw(&raw);
         raw_mode = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
     }
-    status = relay(comp, spec.limits.wall_s ? time(NULL) + spec.limits.wall_s : 0);
+    status = relay(comp, spec.limits.wall_s ? now_ms() + (int64_t)spec.limits.wall_s * 1000 : 0);
     if (raw_mode)
         tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     al_compartment_free(comp);

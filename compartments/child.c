@@ -463,7 +463,7 @@ al__child_main(const struct al__child *c)
     /* The parent has moved us into our cgroups by now, so the cgroup namespace made here
      * is rooted at them and the compartment sees "/" as its own group. */
     if (unshare(CLONE_NEWCGROUP) != 0)
-        fail(c, AL__STEP_SYNC, -1);
+        fail(c, AL__STEP_CGROUP_NS, -1);
     build_root(c);
     if (sethostname(c->hostname, strlen(c->hostname)) != 0)
         fail(c, AL__STEP_HOSTNAME, -1);
@@ -481,14 +481,13 @@ al__child_main(const struct al__child *c)
     close(slave);
     close(c->err_fd);
     {
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC), fd;
 
-        if (null >= 0) {
-            dup2(null, 0);
-            dup2(null, 1);
-            dup2(null, 2);
+        for (fd = 0; null >= 0 && fd <= 2; fd++)
+            if (fd != null)
+                dup2(null, fd);
+        if (null > 2)
             close(null);
-        }
     }
     if (drop_caps(c) == 0)
         prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);

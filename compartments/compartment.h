@@ -66,6 +66,13 @@ const char *al_compartment_limiter(const struct al_compartment *c);
  */
 int al_compartment_wait(struct al_compartment *c, int block, int *status) AL_WUR;
 
+/*
+ * Waits for the compartment to end or for the CLOCK_MONOTONIC time deadline_ms (0: no
+ * deadline), whichever is first. Returns 1 with *status if it ended, 0 at the deadline or
+ * when a signal interrupted the wait.
+ */
+int al_compartment_wait_until(struct al_compartment *c, int64_t deadline_ms, int *status) AL_WUR;
+
 /* Kills the whole compartment (its PID namespace dies with its first process). */
 void al_compartment_kill(struct al_compartment *c);
 

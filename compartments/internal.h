@@ -18,6 +18,7 @@
 #define AL__STEPS(X)                                                                               \
     X(SYNC, "waiting for the user namespace mapping")                                              \
     X(PDEATHSIG, "tying the compartment's life to its parent")                                     \
+    X(CGROUP_NS, "entering the cgroup namespace")                                                  \
     X(MOUNT_PRIVATE, "making the mount namespace private")                                         \
     X(ROOT_TMPFS, "mounting the tmpfs root")                                                       \
     X(PIVOT_OLD, "moving the host root aside")                                                     \

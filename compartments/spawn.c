@@ -14,7 +14,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <poll.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/seccomp.h>
@@ -138,10 +140,20 @@ sweep(const char *parent)
 
     if ((d = opendir(parent)) == NULL)
         return;
-    while ((de = readdir(d)) != NULL)
-        if (strncmp(de->d_name, "airlock-", 8) == 0 &&
-            snprintf(path, sizeof(path), "%s/%s", parent, de->d_name) < (int)sizeof(path))
+    while ((de = readdir(d)) != NULL) {
+        char *end;
+        long pid;
+
+        if (strncmp(de->d_name, "airlock-", 8) != 0)
+            continue;
+        pid = strtol(de->d_name + 8, &end, 10);
+        /* A group is named after its compartment's first process: while that lives, the
+         * group is someone's, even empty (between its mkdir and the move into it). */
+        if (*end != '\0' || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        if (snprintf(path, sizeof(path), "%s/%s", parent, de->d_name) < (int)sizeof(path))
             rmdir(path);
+    }
     closedir(d);
 }
 
@@ -152,6 +164,25 @@ sweep(const char *parent)
  * caller's own, so the compartment stays inside whatever limits the caller has. Returns 1
  * if attached.
  */
+/* Whether this caller can make groups below its own in the memory and pids hierarchies. */
+static int
+cgroup_v1_usable(void)
+{
+    static const char *const ctrl[] = {"memory", "pids"};
+    char parent[256], path[320];
+    int i;
+
+    if (geteuid() != 0)
+        return 0;
+    for (i = 0; i < 2; i++) {
+        if (own_cgroup(ctrl[i], parent, sizeof(parent)) != 0 ||
+            snprintf(path, sizeof(path), "%s/cgroup.procs", parent) >= (int)sizeof(path) ||
+            access(path, W_OK) != 0)
+            return 0;
+    }
+    return 1;
+}
+
 static int
 cgroup_v1_attach(struct al_compartment *c, pid_t pid, const struct al_limits *l)
 {
@@ -430,6 +461,42 @@ al_compartment_wait(struct al_compartment *c, int block, int *status)
     return 1;
 }
 
+int
+al_compartment_wait_until(struct al_compartment *c, int64_t deadline_ms, int *status)
+{
+    struct timespec now;
+    struct pollfd p;
+    int64_t left;
+    int fd, r;
+
+    if ((r = al_compartment_wait(c, 0, status)) != 0)
+        return r;
+    /* A pidfd becomes readable when the process ends: no polling interval, no SIGCHLD. */
+    if ((fd = (int)syscall(SYS_pidfd_open, c->pid, 0)) < 0)
+        return al__fail(-errno, "pidfd_open");
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        left = deadline_ms - ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+        if (deadline_ms > 0 && left <= 0) {
+            r = 0;
+            break;
+        }
+        p.fd = fd;
+        p.events = POLLIN;
+        if (poll(&p, 1, deadline_ms > 0 ? (int)(left > 1000000 ? 1000000 : left) : -1) < 0) {
+            /* A signal: let the caller look at why before waiting on. */
+            r = errno == EINTR ? 0 : al__fail(-errno, "waiting for the compartment");
+            break;
+        }
+        if (p.revents & POLLIN) {
+            r = al_compartment_wait(c, 1, status);
+            break;
+        }
+    }
+    close(fd);
+    return r;
+}
+
 void
 al_compartment_kill(struct al_compartment *c)
 {
@@ -492,9 +559,6 @@ al_kernel_probe(struct al_kernel *k)
         k->apparmor_userns_restricted = v;
     k->landlock_abi = al__landlock_abi();
     k->seccomp = prctl_seccomp_available();
-    k->cgroup = geteuid() == 0 && access("/sys/fs/cgroup/memory/cgroup.procs", W_OK) == 0 &&
-                        access("/sys/fs/cgroup/pids/cgroup.procs", W_OK) == 0
-                    ? 1
-                    : 0;
+    k->cgroup = cgroup_v1_usable();
     return 0;
 }

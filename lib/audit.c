@@ -62,8 +62,14 @@ parse_record(const char *line, size_t n, uint64_t lineno, struct record *rec, cJ
         (r = al_json_string(*tree, where, "event", 64, &event)) != 0 ||
         (r = al_json_string(*tree, where, "prev", HASH_HEX, &rec->prev)) != 0)
         return al__prefix(AL_EAUDIT, "%s", al_strerror(r));
-    if (al_time_parse(t, &when) != 0 || strlen(rec->prev) != HASH_HEX)
+    if (al_time_parse(t, &when) != 0 || strlen(rec->prev) != HASH_HEX ||
+        strspn(rec->prev, "0123456789abcdef") != HASH_HEX)
         return al__fail(AL_EAUDIT, "%s: malformed time or prev", where);
+    if (event[0] == '\0' ||
+        strspn(event, "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(event))
+        return al__fail(AL_EAUDIT, "%s: event must be [a-z0-9._-]", where);
+    if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(*tree, "data")))
+        return al__fail(AL_EAUDIT, "%s: \"data\" must be an object", where);
     return 0;
 }
 
@@ -77,8 +83,10 @@ read_head(const char *path, uint64_t *seq, char hash[HASH_HEX + 1])
     al_buf_init(&b, HEAD_MAX);
     if ((r = al_buf_read_path(&b, path, 1)) != 0)
         goto out;
-    if (b.data == NULL || sscanf(b.data, "%" SCNu64 " %65s%n", seq, h, &n) != 2 ||
-        strlen(h) != HASH_HEX || (size_t)n + 1 != b.len || b.data[n] != '\n') {
+    if (b.data == NULL || b.data[0] < '0' || b.data[0] > '9' ||
+        (b.data[0] == '0' && b.data[1] != ' ') ||
+        sscanf(b.data, "%" SCNu64 " %65s%n", seq, h, &n) != 2 || strlen(h) != HASH_HEX ||
+        strspn(h, "0123456789abcdef") != HASH_HEX || (size_t)n + 1 != b.len || b.data[n] != '\n') {
         r = al__fail(AL_EAUDIT, "%s: malformed head file", path);
         goto out;
     }
@@ -99,7 +107,7 @@ write_head(const char *path, uint64_t seq, const char *hash)
 
 /* Reads the last line of fd (file size size) into b. */
 static int
-last_line(int fd, off_t size, struct al_buf *b)
+last_line(int fd, off_t size, struct al_buf *b, int *first)
 {
     off_t start = size > AL_AUDIT_RECORD_MAX + 1 ? size - (AL_AUDIT_RECORD_MAX + 1) : 0;
     size_t len = (size_t)(size - start);
@@ -118,6 +126,7 @@ last_line(int fd, off_t size, struct al_buf *b)
         free(p);
         return al__fail(AL_EAUDIT, "last record over %d bytes", AL_AUDIT_RECORD_MAX);
     }
+    *first = nl == NULL && start == 0;
     nl = nl != NULL ? nl + 1 : p;
     if (al_buf_append(b, nl, (size_t)(p + len - 1 - nl)) != 0) {
         free(p);
@@ -139,7 +148,7 @@ al_audit_open(const char *path, struct al_audit **out)
     struct stat st;
     off_t end;
     char c;
-    int r, head;
+    int r, head, first = 0;
 
     al_errclear();
     al_buf_init(&line, AL_AUDIT_RECORD_MAX);
@@ -172,6 +181,10 @@ al_audit_open(const char *path, struct al_audit **out)
     }
     head = read_head(a->head_path, &hseq, hhash);
     if (end == 0) {
+        if (head != 0 && head != -ENOENT) {
+            r = al__prefix(AL_EAUDIT, "%s is empty but its head file is unreadable", path);
+            goto out;
+        }
         if (head == 0 && hseq != 0) {
             r = al__fail(AL_EAUDIT, "%s is empty but its head says %" PRIu64 " records", path,
                          hseq);
@@ -182,14 +195,16 @@ al_audit_open(const char *path, struct al_audit **out)
         r = 0;
         goto out;
     }
-    if ((r = last_line(a->fd, end, &line)) != 0 ||
-        (r = parse_record(line.data ? line.data : "", line.len, 0, &rec, &tree)) != 0)
+    if ((r = last_line(a->fd, end, &line, &first)) != 0 ||
+        (r = parse_record(line.data ? line.data : "", line.len, 0, &rec, &tree)) != 0) {
+        r = al__prefix(r, "%s", path);
         goto out;
+    }
     line_hash(line.data, line.len, lhash);
     if (head == 0 && hseq == rec.seq && strcmp(hhash, lhash) == 0) {
         /* consistent */
     } else if ((head == 0 && hseq + 1 == rec.seq && strcmp(hhash, rec.prev) == 0) ||
-               (head == -ENOENT && rec.seq == 1)) {
+               (head == -ENOENT && rec.seq == 1 && first)) {
         /* A crash between an append and its head update: the record is complete and
          * chains onto the head (or is the very first), so the head catches up. A missing
          * head under a longer log is not repaired: that would hide a cut. */
@@ -209,6 +224,26 @@ out:
     al_buf_close(&line);
     al_audit_close(a);
     return r;
+}
+
+/* Appends a whole line durably, or nothing: a short write is cut back off. */
+static int
+write_line(int fd, const char *p, size_t n)
+{
+    off_t start = lseek(fd, 0, SEEK_END);
+    ssize_t k;
+    int e;
+
+    if (start < 0)
+        return al__fail(-errno, "appending to the audit log");
+    k = write(fd, p, n);
+    if (k == (ssize_t)n && fdatasync(fd) == 0)
+        return 0;
+    e = k < 0 || k == (ssize_t)n ? errno : EIO; /* a short write sets no errno */
+    if (ftruncate(fd, start) != 0) {
+        /* The torn line stays; the next open cuts it off. */
+    }
+    return al__fail(-(e ? e : EIO), "appending to the audit log");
 }
 
 int
@@ -236,21 +271,27 @@ al_audit_append(struct al_audit *a, const char *event, const cJSON *data)
         (text = cJSON_PrintUnformatted(rec)) == NULL)
         goto out;
     n = strlen(text);
-    if (n > AL_AUDIT_RECORD_MAX) {
-        r = al__fail(AL_ETOOBIG, "audit record over %d bytes", AL_AUDIT_RECORD_MAX);
-        goto out;
+    /* Never write what verification would refuse: that would wedge the log for good. */
+    {
+        struct record check;
+        cJSON *tree = NULL;
+
+        r = parse_record(text, n, a->seq + 1, &check, &tree);
+        cJSON_Delete(tree);
+        if (r != 0) {
+            r = al__prefix(AL_EINVAL, "refusing an audit record its reader would not accept");
+            goto out;
+        }
     }
     line_hash(text, n, hash);
     text[n] = '\n'; /* cJSON's NUL becomes the line end; the hash excludes it */
-    if (write(a->fd, text, n + 1) != (ssize_t)(n + 1) || fdatasync(a->fd) != 0) {
-        r = al__fail(-errno, "appending to the audit log");
+    if ((r = write_line(a->fd, text, n + 1)) != 0)
         goto out;
-    }
-    if ((r = write_head(a->head_path, a->seq + 1, hash)) != 0)
-        goto out;
+    /* The record is in the log: the handle follows it even if the head update fails
+     * (a reopen repairs a head one record behind). */
     a->seq++;
     memcpy(a->last, hash, sizeof(a->last));
-    /* success */ r = 0;
+    r = write_head(a->head_path, a->seq, hash);
 out:
     free(text);
     cJSON_Delete(rec);
@@ -286,7 +327,7 @@ al_audit_verify(const char *path, uint64_t *records)
 
     al_errclear();
     al_buf_init(&log, (size_t)1 << 30);
-    if ((r = al_buf_read_path(&log, path, 1)) != 0)
+    if ((r = al_buf_read_path(&log, path, 0)) != 0)
         goto out;
     p = log.data != NULL ? log.data : "";
     end = p + log.len;
@@ -322,7 +363,7 @@ al_audit_verify(const char *path, uint64_t *records)
         if (r == -ENOENT && lineno == 0)
             r = 0;
         else
-            r = al__prefix(AL_EAUDIT, "head file");
+            r = al__prefix(AL_EAUDIT, "head file (%s)", al_strerror(r));
         if (r != 0)
             goto out;
     } else if (hseq != lineno || (lineno > 0 && strcmp(hhash, prev) != 0)) {

@@ -233,6 +233,44 @@ test_crash_before_head_update_recovers(void **state)
     cleanup();
 }
 
+static void
+test_writer_refuses_what_reader_refuses(void **state)
+{
+    struct al_audit *a = NULL;
+    cJSON *d = cJSON_CreateObject();
+    uint64_t n = 0;
+
+    (void)state;
+    fresh();
+    assert_int_equal(al_audit_open(logp, &a), 0);
+    /* Positive control: a plain record goes in. */
+    assert_int_equal(al_audit_append(a, "plan.pending", d), 0);
+    assert_int_equal(al_audit_append(a, "Not An Event!", d), AL_EINVAL);
+    cJSON_AddStringToObject(d, "text", "caf\xff");
+    assert_int_equal(al_audit_append(a, "plan.pending", d), AL_EINVAL);
+    assert_int_equal(al_audit_count(a), 1);
+    al_audit_close(a);
+    cJSON_Delete(d);
+    assert_int_equal(al_audit_verify(logp, &n), 0);
+    assert_int_equal(n, 1);
+    cleanup();
+}
+
+static void
+test_missing_head_under_two_records_is_not_repaired(void **state)
+{
+    struct al_audit *a = NULL;
+    uint64_t n = 0;
+
+    (void)state;
+    fresh();
+    write_log(2);
+    unlink(headp);
+    assert_int_equal(al_audit_open(logp, &a), AL_EAUDIT);
+    assert_int_equal(al_audit_verify(logp, &n), AL_EAUDIT);
+    cleanup();
+}
+
 static int
 setup(void **state)
 {
@@ -250,6 +288,8 @@ main(void)
         cmocka_unit_test(test_cut_at_the_end_is_detected),
         cmocka_unit_test(test_crash_mid_write_recovers),
         cmocka_unit_test(test_crash_before_head_update_recovers),
+        cmocka_unit_test(test_writer_refuses_what_reader_refuses),
+        cmocka_unit_test(test_missing_head_under_two_records_is_not_repaired),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
