@@ -18,6 +18,7 @@
 #include <airlock/buf.h>
 #include <airlock/json.h>
 #include <airlock/render.h>
+#include <airlock/utf8.h>
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define WHERE_MAX 256 /* a JSON path in a message */
@@ -346,13 +347,19 @@ expand_path(const struct ctx *x, const char *where, const char *s, int no_dotdot
 {
     char raw[2 * AL_CONFIG_PATH_MAX + 2], norm[AL_CONFIG_PATH_MAX + 1], q[QBUF];
     const char *p;
+    size_t k;
     int dotdot;
 
     if (s[0] == '\0')
         return bad(AL_ECONFIG, where, "empty path");
-    for (p = s; *p != '\0'; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return bad(AL_ECONFIG, where, "%s: control character in a path", quote(s, q));
+    /* No control, invisible or direction-changing character: paths are shown to people. */
+    for (p = s; *p != '\0'; p += k) {
+        uint32_t cp;
+
+        if ((k = al_utf8_decode(p, strlen(p), &cp)) == 0 || al_render_is_hidden(cp))
+            return bad(AL_ECONFIG, where, "%s: control character or invisible character in a path",
+                       quote(s, q));
+    }
     if (s[0] == '~' && (s[1] == '\0' || s[1] == '/'))
         snprintf(raw, sizeof(raw), "%s%s", x->home, s + 1);
     else if (s[0] == '~')
@@ -398,7 +405,8 @@ check_rw_dir(const struct ctx *x, const char *where, const char *p)
 }
 
 static int
-check_ro_bind(const struct ctx *x, const char *where, const char *p, const char *workspace)
+check_ro_bind(const struct ctx *x, const char *where, const char *p, const char *workspace,
+              const char *online_home)
 {
     char q[QBUF];
     size_t i;
@@ -419,6 +427,16 @@ check_ro_bind(const struct ctx *x, const char *where, const char *p, const char 
                        reserved_dirs[i]);
     if (within(x->home, p))
         return bad(AL_ECONFIG, where, "%s: is or contains the home directory", quote(p, q));
+    /* The configuration and the approver's keys are no compartment's business. */
+    if (within(p, x->confdir) || within(x->confdir, p))
+        return bad(AL_ECONFIG, where,
+                   "%s: %s %s, which holds the configuration and the "
+                   "approver key",
+                   quote(p, q), within(p, x->confdir) ? "lies inside" : "contains", x->confdir);
+    /* The online side's own files would reach the offline side unreviewed. */
+    if (online_home != NULL && (within(p, online_home) || within(online_home, p)))
+        return bad(AL_ECONFIG, where, "%s: %s online.home", quote(p, q),
+                   within(p, online_home) ? "lies inside" : "contains");
     if (within(p, workspace))
         return bad(AL_ECONFIG, where, "%s: lies inside offline.workspace", quote(p, q));
     if (within(workspace, p))
@@ -451,7 +469,8 @@ check_paths(const struct ctx *x, const struct al_config *c)
     for (s = 0; s < 2; s++) {
         for (i = 0; i < c->side[s].n_ro_binds; i++) {
             snprintf(w, sizeof(w), "%s.ro_binds[%zu]", al_side_name((enum al_side)s), i);
-            if ((r = check_ro_bind(x, w, c->side[s].ro_binds[i], ws)) != 0)
+            if ((r = check_ro_bind(x, w, c->side[s].ro_binds[i], ws,
+                                   s == AL_SIDE_OFFLINE ? on->home : NULL)) != 0)
                 return r;
         }
     }

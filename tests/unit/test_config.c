@@ -568,6 +568,21 @@ test_paths(void **state)
            AL_ECONFIG, "online.ro_binds[0]: \"/srv\": contains offline.workspace");
     reject("{\"offline\":{\"workspace\":\"/srv/ws\",\"ro_binds\":[\"/srv/ws/x\"]}}", AL_ECONFIG,
            "offline.ro_binds[0]: \"/srv/ws/x\": lies inside offline.workspace");
+    /* The configuration directory (approver key) is bound into no compartment. */
+    reject("{\"online\":{\"ro_binds\":[\"~/.config/airlock\"]}}", AL_ECONFIG,
+           "online.ro_binds[0]: \"/home/u/.config/airlock\": lies inside /home/u/.config/airlock");
+    reject("{\"offline\":{\"ro_binds\":[\"~/.config\"]}}", AL_ECONFIG,
+           "offline.ro_binds[0]: \"/home/u/.config\": contains /home/u/.config/airlock");
+    /* The online side's home never reaches the offline side. */
+    reject("{\"online\":{\"home\":\"/srv/oh\"},\"offline\":{\"ro_binds\":[\"/srv\"]}}", AL_ECONFIG,
+           "offline.ro_binds[0]: \"/srv\": contains online.home");
+    reject("{\"online\":{\"home\":\"/srv/oh\"},\"offline\":{\"ro_binds\":[\"/srv/oh/x\"]}}",
+           AL_ECONFIG, "offline.ro_binds[0]: \"/srv/oh/x\": lies inside online.home");
+    accept("{\"online\":{\"home\":\"/srv/oh\",\"ro_binds\":[\"/srv/models\"]},"
+           "\"offline\":{\"ro_binds\":[\"/srv/models\"]}}");
+    /* C1 and bidi controls are refused in paths, like C0. */
+    reject("{\"approver_pubkey\":\"/k/a\\u0085b.pub\"}", AL_ECONFIG, "approver_pubkey:");
+    reject("{\"offline\":{\"workspace\":\"/srv/\\u202ews\"}}", AL_ECONFIG, "offline.workspace:");
     /* Names that only look alike are not inside one another. */
     accept("{\"online\":{\"ro_binds\":[\"/home/u/airlock/workspace2\",\"/home/u/airloc\"]}}");
     accept("{\"online\":{\"home\":\"/home/u/airlock/workspace-online\"}}");
