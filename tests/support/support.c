@@ -4,11 +4,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <airlock/airlock.h>
 #include <airlock/error.h>
 
 #ifndef AIRLOCK_VECTORS
 #define AIRLOCK_VECTORS "tests/vectors"
 #endif
+
+int
+ts_group_init(void **state)
+{
+    (void)state;
+    return al_init();
+}
 
 void
 ts_vector_path(const char *rel, char *out, size_t outlen)

@@ -7,6 +7,8 @@
 
 #include <cmocka.h>
 
+#include "support.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 
@@ -286,13 +288,6 @@ test_not_a_tar(void **state)
     assert_null(a);
 }
 
-static int
-setup(void **state)
-{
-    (void)state;
-    return al_init();
-}
-
 int
 main(void)
 {
@@ -306,5 +301,5 @@ main(void)
         cmocka_unit_test(test_limits_apply_before_reading),
         cmocka_unit_test(test_not_a_tar),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, ts_group_init, NULL);
 }

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "support.h"
+
 #include <airlock/airlock.h>
 #include <airlock/audit.h>
 #include <airlock/buf.h>
@@ -271,13 +273,6 @@ test_missing_head_under_two_records_is_not_repaired(void **state)
     cleanup();
 }
 
-static int
-setup(void **state)
-{
-    (void)state;
-    return al_init();
-}
-
 int
 main(void)
 {
@@ -291,5 +286,5 @@ main(void)
         cmocka_unit_test(test_writer_refuses_what_reader_refuses),
         cmocka_unit_test(test_missing_head_under_two_records_is_not_repaired),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, ts_group_init, NULL);
 }

@@ -6,6 +6,8 @@
 
 #include <cmocka.h>
 
+#include "support.h"
+
 #include <sodium.h>
 
 #include <airlock/airlock.h>
@@ -193,13 +195,6 @@ test_seckey_encrypted_round_trip(void **state)
     al_seckey_free(sk);
 }
 
-static int
-setup(void **state)
-{
-    (void)state;
-    return al_init();
-}
-
 int
 main(void)
 {
@@ -211,5 +206,5 @@ main(void)
         cmocka_unit_test(test_seckey_unencrypted_round_trip),
         cmocka_unit_test(test_seckey_encrypted_round_trip),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, ts_group_init, NULL);
 }
