@@ -364,6 +364,22 @@ for where in offline online; do
     done
 done
 
+# A non-native architecture (x32 system-call numbers) is killed, not answered.
+probe host x32-syscall
+case $got in
+ok | ENOSYS) ok "host: an x32 system call reaches the kernel ($line)" ;;
+*) not_ok "host: x32 control (${line:-no result, exit $rc})" ;;
+esac
+for where in offline online; do
+    probe "$where" x32-syscall
+    if [ "$rc" = 159 ] && [ -z "$line" ]; then
+        ok "$where: an x32 system call kills the process with SIGSYS (exit 159)"
+    else
+        not_ok "$where: x32 system call not killed (${line:-no result}, exit $rc)"
+        show
+    fi
+done
+
 # ---- inherited descriptors and environment --------------------------------------------------------
 
 probe host inherited-fds

@@ -514,6 +514,25 @@ p_whoami(int argc, char **argv)
                 (int)getgid(), (int)getpid(), (int)getppid(), (int)getsid(0), cwd, isatty(0));
 }
 
+/*
+ * A system call through the x32 ABI (the 0x40000000 bit on x86-64): a non-native
+ * architecture for the filter. Unconfined the kernel answers (ENOSYS where x32 is not
+ * built in); confined the process must be killed (SIGSYS) before the kernel sees it.
+ */
+static int
+p_x32_syscall(int argc, char **argv)
+{
+#if defined(__x86_64__)
+    long r = syscall(0x40000000L | SYS_getpid);
+
+    if (r < 0)
+        return FAIL(argv[0], errno, "getpid through x32");
+    return PASS(argv[0], "pid %ld", r);
+#else
+    return FAIL(argv[0], ENOTSUP, "not x86-64");
+#endif
+}
+
 /* Prints the confinement fields of /proc/self/status: "status: NoNewPrivs=1 Seccomp=2 ...". */
 static int
 p_status(int argc, char **argv)
@@ -1161,6 +1180,7 @@ static const struct probe probes[] = {
     {"kill-pid", p_kill_pid, 1, 1, "PID"},
     {"host-procs", p_host_procs, 0, 0, ""},
     {"status", p_status, 0, 0, ""},
+    {"x32-syscall", p_x32_syscall, 0, 0, ""},
     {"inherited-fds", p_inherited_fds, 0, 0, ""},
     {"env", p_env, 0, 16, "[NAME...]"},
     {"fork-bomb", p_fork_bomb, 0, 3, "[MAX [SECONDS [HOLD]]]"},
