@@ -14,19 +14,10 @@
 #include <sys/types.h>
 
 #include <airlock/error.h>
+#include <airlock/limits.h>
 #include <airlock/manifest.h>
 
 #define AL_PROXY_PORT 3128
-
-/* Per-session limits; 0 means "no limit of this kind". */
-struct al_limits {
-    uint64_t memory_bytes;
-    uint32_t pids;
-    uint32_t cpu_s;
-    uint32_t wall_s;
-    uint64_t outbox_bytes;
-    uint32_t nofile;
-};
 
 struct al_compartment_spec {
     enum al_side side;
@@ -39,9 +30,6 @@ struct al_compartment_spec {
 };
 
 struct al_compartment;
-
-/* The defaults of the design brief: offline 4 GiB/512 pids/1 h, online 2 GiB/256/30 min. */
-void al_limits_default(enum al_side side, struct al_limits *l);
 
 /*
  * Starts a compartment. Returns 0 once the command is running (execve succeeded), or a

@@ -49,17 +49,6 @@ al__step_name(int step)
     return step >= 0 && step < AL__STEP_COUNT ? step_names[step] : "an unknown step";
 }
 
-void
-al_limits_default(enum al_side side, struct al_limits *l)
-{
-    memset(l, 0, sizeof(*l));
-    l->memory_bytes = (side == AL_SIDE_OFFLINE ? 4096ULL : 2048ULL) << 20;
-    l->pids = side == AL_SIDE_OFFLINE ? 512 : 256;
-    l->wall_s = side == AL_SIDE_OFFLINE ? 3600 : 1800;
-    l->outbox_bytes = 256 * 1024;
-    l->nofile = 1024;
-}
-
 int
 al__landlock_abi(void)
 {

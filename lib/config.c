@@ -886,7 +886,7 @@ canary_item(const struct ctx *x, const char *where, size_t i, const char *s, cha
 }
 
 static int
-parse_limits(const cJSON *obj, const char *where, struct al_config_limits *l)
+parse_limits(const cJSON *obj, const char *where, struct al_limits *l)
 {
     const char *keys[COUNT(limit_fields)];
     char w[WHERE_MAX];
@@ -1055,19 +1055,6 @@ parse_root(const cJSON *root, const struct ctx *x, struct al_config *c)
 
 /* ---- defaults and entry points ----------------------------------------------------- */
 
-/* The same numbers as al_limits_default() in compartments/spawn.c. */
-static void
-limits_default(enum al_side side, struct al_config_limits *l)
-{
-    memset(l, 0, sizeof(*l));
-    l->memory_bytes = (side == AL_SIDE_OFFLINE ? 4096ULL : 2048ULL) << 20;
-    l->pids = side == AL_SIDE_OFFLINE ? 512 : 256;
-    l->wall_s = side == AL_SIDE_OFFLINE ? 3600 : 1800;
-    l->cpu_s = 0;
-    l->outbox_bytes = 256 * 1024;
-    l->nofile = 1024;
-}
-
 static int
 setup(struct ctx *x, const char *home, const char *config_home)
 {
@@ -1109,7 +1096,7 @@ make_defaults(const struct ctx *x, struct al_config **out)
     memcpy(c->approver_pubkey, x->confdir, strlen(x->confdir));
     memcpy(c->approver_pubkey + strlen(x->confdir), pubkey, strlen(pubkey) + 1);
     for (s = 0; s < 2; s++) {
-        limits_default((enum al_side)s, &c->side[s].limits);
+        al_limits_default((enum al_side)s, &c->side[s].limits);
         if ((c->side[s].argv = calloc(2, sizeof(char *))) == NULL ||
             (c->side[s].argv[0] = strdup("/bin/sh")) == NULL)
             goto out;

@@ -68,7 +68,7 @@
  *     cpu_s      0..604800      default 0 (0: no CPU-time limit)
  *     outbox_kb  4..65536       default 256
  *     nofile     16..1048576    default 1024
- *     (the defaults are those of al_limits_default in compartments/compartment.h)
+ *     (the defaults are those of al_limits_default in airlock/limits.h)
  * online.allow      array of at most 256 rules; default [] (no egress at all)
  *     "host[:port]". host is an RFC 1123 name (letters, digits and hyphens; labels of 1..63
  *     bytes, no hyphen at either end; at most 253 bytes; folded to lowercase; the last label
@@ -103,6 +103,7 @@
 #include <stdint.h>
 
 #include <airlock/error.h>
+#include <airlock/limits.h>
 #include <airlock/manifest.h>
 
 #define AL_CONFIG_NAME "airlock.json" /* in $XDG_CONFIG_HOME/airlock/ */
@@ -125,14 +126,6 @@
  * (compartments/compartment.h), so the supervisor copies them member by member. They are
  * mirrored here because libairlock must not depend on the compartment engine.
  */
-struct al_config_limits {
-    uint64_t memory_bytes; /* memory_mb << 20 */
-    uint32_t pids;
-    uint32_t cpu_s; /* 0: none */
-    uint32_t wall_s;
-    uint64_t outbox_bytes; /* outbox_kb * 1024 */
-    uint32_t nofile;
-};
 
 enum al_host_kind { AL_HOST_NAME, AL_HOST_IPV4, AL_HOST_IPV6 };
 
@@ -167,7 +160,7 @@ struct al_config_side {
     char **ro_binds; /* absolute, normalised */
     size_t n_env;
     char **env;
-    struct al_config_limits limits;
+    struct al_limits limits;
     size_t n_allow; /* online only */
     struct al_config_allow *allow;
     size_t n_resolve; /* online only */

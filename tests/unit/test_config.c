@@ -74,8 +74,8 @@ parse_vector(const char *rel)
 }
 
 static void
-assert_limits(const struct al_config_limits *l, uint64_t mb, uint32_t pids, uint32_t wall,
-              uint32_t cpu, uint64_t outbox_kb, uint32_t nofile)
+assert_limits(const struct al_limits *l, uint64_t mb, uint32_t pids, uint32_t wall, uint32_t cpu,
+              uint64_t outbox_kb, uint32_t nofile)
 {
     assert_int_equal(l->memory_bytes, mb << 20);
     assert_int_equal(l->pids, pids);
@@ -262,7 +262,7 @@ test_defaults(void **state)
     assert_int_equal(off->n_ro_binds + on->n_ro_binds + off->n_env + on->n_env, 0);
     assert_int_equal(on->n_allow, 0);
     assert_int_equal(on->n_resolve, 0);
-    /* The numbers of al_limits_default() in compartments/spawn.c. */
+    /* The numbers of al_limits_default() (airlock/limits.h). */
     assert_limits(&off->limits, 4096, 512, 3600, 0, 256, 1024);
     assert_limits(&on->limits, 2048, 256, 1800, 0, 256, 1024);
     assert_int_equal(d->plans.max_bytes, AL_PLAN_DEFAULT_MAX_BYTES);
