@@ -223,22 +223,29 @@ cli_passphrase_free(char *p)
 int
 cli_config_path(const char *name, int create_dir, char *out, size_t outlen)
 {
-    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    return cli_xdg_path("XDG_CONFIG_HOME", ".config", name, create_dir, out, outlen);
+}
+
+int
+cli_xdg_path(const char *var, const char *fallback, const char *name, int create_dir, char *out,
+             size_t outlen)
+{
+    const char *xdg = getenv(var), *home = getenv("HOME");
     char dir[4096];
     int n;
 
     if (xdg != NULL && xdg[0] == '/')
         n = snprintf(dir, sizeof(dir), "%s/airlock", xdg);
     else if (home != NULL && home[0] == '/')
-        n = snprintf(dir, sizeof(dir), "%s/.config/airlock", home);
+        n = snprintf(dir, sizeof(dir), "%s/%s/airlock", home, fallback);
     else
-        return al__fail(AL_EINVAL, "neither XDG_CONFIG_HOME nor HOME is an absolute path");
+        return al__fail(AL_EINVAL, "neither %s nor HOME is an absolute path", var);
     if (n < 0 || (size_t)n >= sizeof(dir))
-        return al__fail(-ENAMETOOLONG, "configuration directory");
+        return al__fail(-ENAMETOOLONG, "airlock directory under %s", var);
     if (create_dir) {
         char parent[4096];
 
-        /* ~/.config may not exist yet on a fresh account. */
+        /* ~/.config or ~/.local/state may not exist yet on a fresh account. */
         memcpy(parent, dir, (size_t)n + 1);
         *strrchr(parent, '/') = '\0';
         if (mkdir(parent, 0700) != 0 && errno != EEXIST)

@@ -17,21 +17,6 @@ static const char log_help[] =
     "removed, reordered or cut from the end, 1 (naming the first bad line) otherwise.\n"
     "FILE defaults to $XDG_STATE_HOME/airlock/audit.jsonl (~/.local/state/airlock/...).\n";
 
-static int
-default_path(char *out, size_t outlen)
-{
-    const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-    int n;
-
-    if (xdg != NULL && xdg[0] == '/')
-        n = snprintf(out, outlen, "%s/airlock/audit.jsonl", xdg);
-    else if (home != NULL && home[0] == '/')
-        n = snprintf(out, outlen, "%s/.local/state/airlock/audit.jsonl", home);
-    else
-        return -1;
-    return n < 0 || (size_t)n >= outlen ? -1 : 0;
-}
-
 int
 cmd_log(int argc, char **argv)
 {
@@ -57,7 +42,8 @@ cmd_log(int argc, char **argv)
     if (optind + 1 < argc)
         return cli_usage("log", "takes at most one file");
     if (optind < argc ? cli_copy(path, sizeof(path), argv[optind]) != 0
-                      : default_path(path, sizeof(path)) != 0)
+                      : cli_xdg_path("XDG_STATE_HOME", ".local/state", "audit.jsonl", 0, path,
+                                     sizeof(path)) != 0)
         return cli_usage("log", "no usable log path (set XDG_STATE_HOME or HOME)");
     snprintf(what, sizeof(what), "log: %s", path);
     if (verify) {

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include <airlock/artifact.h>
 #include <airlock/file.h>
 #include <airlock/render.h>
@@ -234,8 +236,7 @@ cmd_show(int argc, char **argv)
     printf("\nfiles    %zu\n", m->n_entries);
     for (i = 0; r == 0 && i < m->n_entries; i++) {
         al_artifact_member(art, i, &data, &len);
-        for (size_t k = 0; k < AL_HASH_LEN; k++)
-            snprintf(hex + 2 * k, 3, "%02x", m->entries[i].blake2b[k]);
+        sodium_bin2hex(hex, sizeof(hex), m->entries[i].blake2b, AL_HASH_LEN);
         printf("\n=== ");
         r = put(m->entries[i].path, strlen(m->entries[i].path), AL_RENDER_ESCAPE_NEWLINE, 0);
         printf("  (%s, %zu bytes, blake2b %.16s...)\n", m->entries[i].media_type, len, hex);

@@ -71,20 +71,31 @@ write_file(const char *path, const char *text)
     return r;
 }
 
+/* Reads a small /proc file whole into buf (NUL-terminated). */
 static int
-read_int(const char *path, int *out)
+read_small(const char *path, char *buf, size_t size)
 {
-    char buf[32] = "";
     ssize_t n;
     int fd;
 
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         return -errno;
-    n = read(fd, buf, sizeof(buf) - 1);
+    n = read(fd, buf, size - 1);
     close(fd);
     if (n <= 0)
         return -EIO;
     buf[n] = '\0';
+    return 0;
+}
+
+static int
+read_int(const char *path, int *out)
+{
+    char buf[32];
+    int r;
+
+    if ((r = read_small(path, buf, sizeof(buf))) != 0)
+        return r;
     *out = (int)strtol(buf, NULL, 10);
     return 0;
 }
@@ -95,16 +106,10 @@ own_cgroup(const char *ctrl, char *out, size_t outlen)
 {
     char buf[4096], *line, *save = NULL, *p;
     size_t k = strlen(ctrl);
-    ssize_t n;
-    int fd;
+    int n;
 
-    if ((fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC)) < 0)
-        return -errno;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -EIO;
-    buf[n] = '\0';
+    if ((n = read_small("/proc/self/cgroup", buf, sizeof(buf))) != 0)
+        return n;
     for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
         /* "4:memory:/user.slice" (several controllers may share a line: "3:cpu,cpuacct:/") */
         if ((p = strchr(line, ':')) == NULL)
@@ -146,6 +151,29 @@ sweep(const char *parent)
     closedir(d);
 }
 
+static const char *const v1_ctrl[] = {"memory", "pids"};
+
+/*
+ * Whether this caller can make groups below its own in the memory and pids hierarchies;
+ * if so, parent[i] is its own group of v1_ctrl[i].
+ */
+static int
+cgroup_v1_usable(char parent[2][256])
+{
+    char path[320];
+    int i;
+
+    if (geteuid() != 0)
+        return 0;
+    for (i = 0; i < 2; i++) {
+        if (own_cgroup(v1_ctrl[i], parent[i], 256) != 0 ||
+            snprintf(path, sizeof(path), "%s/cgroup.procs", parent[i]) >= (int)sizeof(path) ||
+            access(path, W_OK) != 0)
+            return 0;
+    }
+    return 1;
+}
+
 /*
  * Memory and process-count limits through cgroup v1 when we may write there (root on a
  * host without v2 controllers, as here); RLIMIT_NPROC does not bind the global root user,
@@ -153,41 +181,14 @@ sweep(const char *parent)
  * caller's own, so the compartment stays inside whatever limits the caller has. Returns 1
  * if attached.
  */
-/* Whether this caller can make groups below its own in the memory and pids hierarchies. */
-static int
-cgroup_v1_usable(void)
-{
-    static const char *const ctrl[] = {"memory", "pids"};
-    char parent[256], path[320];
-    int i;
-
-    if (geteuid() != 0)
-        return 0;
-    for (i = 0; i < 2; i++) {
-        if (own_cgroup(ctrl[i], parent, sizeof(parent)) != 0 ||
-            snprintf(path, sizeof(path), "%s/cgroup.procs", parent) >= (int)sizeof(path) ||
-            access(path, W_OK) != 0)
-            return 0;
-    }
-    return 1;
-}
-
 static int
 cgroup_v1_attach(struct al_compartment *c, pid_t pid, const struct al_limits *l)
 {
-    static const char *const ctrl[] = {"memory", "pids"};
     char path[768], val[32], parent[2][256];
     int i;
 
-    if (geteuid() != 0)
+    if (!cgroup_v1_usable(parent))
         return 0;
-    for (i = 0; i < 2; i++) {
-        if (own_cgroup(ctrl[i], parent[i], sizeof(parent[i])) != 0)
-            return 0;
-        snprintf(path, sizeof(path), "%s/cgroup.procs", parent[i]);
-        if (access(path, W_OK) != 0)
-            return 0;
-    }
     for (i = 0; i < 2; i++) {
         sweep(parent[i]);
         if (snprintf(c->cgroups[i], sizeof(c->cgroups[i]), "%s/airlock-%ld", parent[i],
@@ -548,6 +549,10 @@ al_kernel_probe(struct al_kernel *k)
         k->apparmor_userns_restricted = v;
     k->landlock_abi = al__landlock_abi();
     k->seccomp = prctl_seccomp_available();
-    k->cgroup = cgroup_v1_usable();
+    {
+        char parent[2][256];
+
+        k->cgroup = cgroup_v1_usable(parent);
+    }
     return 0;
 }

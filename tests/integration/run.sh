@@ -114,6 +114,9 @@ expect_status 0 "a rename across workspace directories works" -- run offline --w
 expect_status 0 "writing /proc/self/oom_score_adj works" -- run offline --workspace "$ws" -- \
     sh -c 'echo 0 > /proc/self/oom_score_adj'
 if grep -q "signal scoping yes" "$tmp/check"; then
+    # Positive control: signals within the command's own processes still work.
+    expect_status 0 "the command can signal its own child" -- \
+        run online -- sh -c 'sleep 30 & kill -TERM $!'
     expect_status 1 "signalling PID 1 (the reaper) is refused (landlock scoping)" -- \
         run online -- kill -TERM 1
 else
