@@ -63,7 +63,13 @@
     X(EXISTS, "file already exists")                                                               \
     X(SANDBOX, "the compartment could not be set up")                                              \
     X(CONFIG, "invalid configuration")                                                             \
-    X(AUDIT, "the audit log's hash chain is broken")
+    X(AUDIT, "the audit log's hash chain is broken")                                               \
+    X(NOTFOUND, "no such plan or session")                                                         \
+    X(STATE, "not allowed in the current state")                                                   \
+    X(QUOTA, "over the configured cap")                                                            \
+    X(PROTO, "malformed control message")                                                          \
+    X(UNSTABLE, "file changed while it was being read")                                            \
+    X(PEER, "connection from another user refused")
 
 enum {
     AL__ERRBASE = -4096,

@@ -1,0 +1,124 @@
+/*
+ * ctl.c: JSON-lines framing for the control socket.
+ *
+ * A reader keeps the bytes of at most one incomplete line plus whatever complete lines
+ * arrived with it, so a peer that never sends a newline costs at most max bytes: after
+ * that the line can no longer be framed and the reader stays broken.
+ */
+#include <string.h>
+
+#include <airlock/ctl.h>
+#include <airlock/json.h>
+
+void
+al_ctl_reader_init(struct al_ctl_reader *r, size_t max)
+{
+    /* Room for one full line, its newline, and one full line after it that arrived in
+     * the same read. */
+    al_buf_init(&r->buf, 2 * (max + 1));
+    r->max = max;
+    r->broken = 0;
+}
+
+void
+al_ctl_reader_close(struct al_ctl_reader *r)
+{
+    al_buf_close(&r->buf);
+}
+
+/* The length of the unframed tail: bytes after the last newline. */
+static size_t
+tail_len(const struct al_ctl_reader *r)
+{
+    const char *nl;
+    size_t i;
+
+    for (i = r->buf.len; i > 0; i--)
+        if (r->buf.data[i - 1] == '\n')
+            break;
+    nl = r->buf.data + i;
+    return (size_t)(r->buf.data + r->buf.len - nl);
+}
+
+int
+al_ctl_feed(struct al_ctl_reader *r, const char *data, size_t len)
+{
+    const char *nl;
+    size_t first;
+    int rc;
+
+    if (r->broken)
+        return al__fail(AL_ETOOBIG, "a line longer than %zu bytes was sent", r->max);
+    while (len > 0) {
+        /* Append at most up to and including the next newline, so the buffer never holds
+         * more than complete lines plus one bounded tail. */
+        nl = memchr(data, '\n', len);
+        first = nl != NULL ? (size_t)(nl - data) + 1 : len;
+        if (nl == NULL && (r->buf.len == 0 ? 0 : tail_len(r)) + first > r->max) {
+            r->broken = 1;
+            return al__fail(AL_ETOOBIG, "line longer than %zu bytes", r->max);
+        }
+        if (nl != NULL && (r->buf.len == 0 ? 0 : tail_len(r)) + first - 1 > r->max) {
+            r->broken = 1;
+            return al__fail(AL_ETOOBIG, "line longer than %zu bytes", r->max);
+        }
+        rc = al_buf_append(&r->buf, data, first);
+        if (rc == AL_ETOOBIG)
+            return al__fail(AL_ETOOBIG, "too many lines sent before the replies were read");
+        if (rc != 0)
+            return rc;
+        data += first;
+        len -= first;
+    }
+    return 0;
+}
+
+int
+al_ctl_next(struct al_ctl_reader *r, cJSON **msg)
+{
+    const char *nl;
+    size_t n;
+    cJSON *v = NULL;
+    int rc;
+
+    if (r->buf.len == 0)
+        return r->broken ? al__fail(AL_ETOOBIG, "line longer than %zu bytes", r->max) : 0;
+    nl = memchr(r->buf.data, '\n', r->buf.len);
+    if (nl == NULL)
+        return r->broken ? al__fail(AL_ETOOBIG, "line longer than %zu bytes", r->max) : 0;
+    n = (size_t)(nl - r->buf.data);
+    rc = al_json_parse(r->buf.data, n, r->max, AL_JSON_MAX_DEPTH, &v);
+    if (rc == 0 && !cJSON_IsObject(v))
+        rc = al__fail(AL_EJSONTYPE, "a message must be a JSON object");
+    memmove(r->buf.data, nl + 1, r->buf.len - n - 1);
+    r->buf.len -= n + 1;
+    r->buf.data[r->buf.len] = '\0';
+    if (rc != 0) {
+        cJSON_Delete(v);
+        return rc;
+    }
+    *msg = v;
+    return 1;
+}
+
+int
+al_ctl_emit(const cJSON *msg, struct al_buf *out)
+{
+    char *text;
+    int r;
+
+    text = cJSON_PrintUnformatted(msg);
+    if (text == NULL)
+        return AL_ENOMEM;
+    r = al_buf_append(out, text, strlen(text));
+    if (r == 0)
+        r = al_buf_appendc(out, '\n');
+    cJSON_free(text);
+    return r;
+}
+
+size_t
+al_ctl_pending(const struct al_ctl_reader *r)
+{
+    return r->buf.len;
+}
