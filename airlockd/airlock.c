@@ -221,45 +221,6 @@ cli_passphrase_free(char *p)
 }
 
 int
-cli_config_path(const char *name, int create_dir, char *out, size_t outlen)
-{
-    return cli_xdg_path("XDG_CONFIG_HOME", ".config", name, create_dir, out, outlen);
-}
-
-int
-cli_xdg_path(const char *var, const char *fallback, const char *name, int create_dir, char *out,
-             size_t outlen)
-{
-    const char *xdg = getenv(var), *home = getenv("HOME");
-    char dir[4096];
-    int n;
-
-    if (xdg != NULL && xdg[0] == '/')
-        n = snprintf(dir, sizeof(dir), "%s/airlock", xdg);
-    else if (home != NULL && home[0] == '/')
-        n = snprintf(dir, sizeof(dir), "%s/%s/airlock", home, fallback);
-    else
-        return al__fail(AL_EINVAL, "neither %s nor HOME is an absolute path", var);
-    if (n < 0 || (size_t)n >= sizeof(dir))
-        return al__fail(-ENAMETOOLONG, "airlock directory under %s", var);
-    if (create_dir) {
-        char parent[4096];
-
-        /* ~/.config or ~/.local/state may not exist yet on a fresh account. */
-        memcpy(parent, dir, (size_t)n + 1);
-        *strrchr(parent, '/') = '\0';
-        if (mkdir(parent, 0700) != 0 && errno != EEXIST)
-            return al__fail(-errno, "%s", parent);
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-            return al__fail(-errno, "%s", dir);
-    }
-    n = snprintf(out, outlen, "%s/%s", dir, name);
-    if (n < 0 || (size_t)n >= outlen)
-        return al__fail(-ENAMETOOLONG, "%s/%s", dir, name);
-    return 0;
-}
-
-int
 main(int argc, char **argv)
 {
     size_t i;

@@ -51,12 +51,4 @@ int cli_copy(char *dst, size_t dstlen, const char *src);
 int cli_passphrase(const char *prompt, int confirm, char **out);
 void cli_passphrase_free(char *p);
 
-/* $XDG_CONFIG_HOME/airlock/<name> (or ~/.config/...); creates the directory 0700. */
-int cli_config_path(const char *name, int create_dir, char *out, size_t outlen);
-
-/* $<var>/airlock/<name>, or $HOME/<fallback>/airlock/<name> when var is unset or relative
- * (XDG base directories); with create_dir, makes the directory (and its parent) 0700. */
-int cli_xdg_path(const char *var, const char *fallback, const char *name, int create_dir, char *out,
-                 size_t outlen);
-
 #endif

@@ -1,5 +1,6 @@
 /* cmd_log.c: `airlock log`, reading and verifying the audit log. */
 #include "cli.h"
+#include "paths.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -42,8 +43,7 @@ cmd_log(int argc, char **argv)
     if (optind + 1 < argc)
         return cli_usage("log", "takes at most one file");
     if (optind < argc ? cli_copy(path, sizeof(path), argv[optind]) != 0
-                      : cli_xdg_path("XDG_STATE_HOME", ".local/state", "audit.jsonl", 0, path,
-                                     sizeof(path)) != 0)
+                      : paths_state("audit.jsonl", 0, path, sizeof(path)) != 0)
         return cli_usage("log", "no usable log path (set XDG_STATE_HOME or HOME)");
     snprintf(what, sizeof(what), "log: %s", path);
     if (verify) {

@@ -1,0 +1,70 @@
+/* paths.c: XDG paths shared by airlock and airlockd (see paths.h). */
+#include "paths.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <airlock/ctl.h>
+#include <airlock/error.h>
+
+int
+paths_config(const char *name, int create_dir, char *out, size_t outlen)
+{
+    return paths_xdg("XDG_CONFIG_HOME", ".config", name, create_dir, out, outlen);
+}
+
+int
+paths_xdg(const char *var, const char *fallback, const char *name, int create_dir, char *out,
+          size_t outlen)
+{
+    const char *xdg = getenv(var), *home = getenv("HOME");
+    char dir[4096];
+    int n;
+
+    if (xdg != NULL && xdg[0] == '/')
+        n = snprintf(dir, sizeof(dir), "%s/airlock", xdg);
+    else if (home != NULL && home[0] == '/')
+        n = snprintf(dir, sizeof(dir), "%s/%s/airlock", home, fallback);
+    else
+        return al__fail(AL_EINVAL, "neither %s nor HOME is an absolute path", var);
+    if (n < 0 || (size_t)n >= sizeof(dir))
+        return al__fail(-ENAMETOOLONG, "airlock directory under %s", var);
+    if (create_dir) {
+        char parent[4096];
+
+        /* ~/.config or ~/.local/state may not exist yet on a fresh account. */
+        memcpy(parent, dir, (size_t)n + 1);
+        *strrchr(parent, '/') = '\0';
+        if (mkdir(parent, 0700) != 0 && errno != EEXIST)
+            return al__fail(-errno, "%s", parent);
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+            return al__fail(-errno, "%s", dir);
+    }
+    n = snprintf(out, outlen, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= outlen)
+        return al__fail(-ENAMETOOLONG, "%s/%s", dir, name);
+    return 0;
+}
+
+int
+paths_state(const char *name, int create_dir, char *out, size_t outlen)
+{
+    return paths_xdg("XDG_STATE_HOME", ".local/state", name, create_dir, out, outlen);
+}
+
+int
+paths_socket(int create_dir, char *out, size_t outlen)
+{
+    struct sockaddr_un sa;
+    int r;
+
+    if ((r = paths_xdg("XDG_RUNTIME_DIR", ".cache", AL_CTL_SOCKET, create_dir, out, outlen)) != 0)
+        return r;
+    if (strlen(out) >= sizeof(sa.sun_path))
+        return al__fail(-ENAMETOOLONG, "%s: too long for a socket address", out);
+    return 0;
+}
