@@ -1,0 +1,314 @@
+/*
+ * airlockd.c: the supervisor's entry point: options, configuration, state directory, the
+ * loop and its signals.
+ *
+ * The daemon runs as the ordinary user, in the foreground unless --daemon is given, and
+ * logs to stderr (the journal, under systemd). Nothing it does after the loop has started
+ * exits the process: a failed session or a bad request is an event, not a crash.
+ */
+#include "daemon.h"
+#include "paths.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <airlock/airlock.h>
+#include <airlock/log.h>
+
+static const char usage_text[] =
+    "usage: airlockd [--config FILE] [--daemon] [--help] [--version]\n"
+    "\n"
+    "The airlock supervisor: runs compartment sessions, collects their proposals, holds\n"
+    "them until a person approves or rejects them, and delivers approved plans into a\n"
+    "fresh session on the other side.\n"
+    "\n"
+    "  --config FILE  configuration (default $XDG_CONFIG_HOME/airlock/airlock.json;\n"
+    "                 embedded defaults when that file does not exist)\n"
+    "  --daemon       detach from the terminal once the control socket is listening\n"
+    "\n"
+    "State: $XDG_STATE_HOME/airlock/ (plans, sessions, audit.jsonl)\n"
+    "Control socket: $XDG_RUNTIME_DIR/airlock/airlockd.sock\n"
+    "Signals: SIGTERM, SIGINT stop cleanly; SIGHUP reloads the configuration.\n";
+
+static int
+home_dir(char *out, size_t outlen)
+{
+    const char *h = getenv("HOME");
+    struct passwd *pw;
+
+    if (h == NULL || h[0] != '/') {
+        pw = getpwuid(getuid());
+        h = pw != NULL ? pw->pw_dir : NULL;
+    }
+    if (h == NULL || h[0] != '/')
+        return al__fail(AL_EINVAL, "no home directory: set HOME");
+    if (strlen(h) >= outlen)
+        return al__fail(-ENAMETOOLONG, "HOME");
+    memcpy(out, h, strlen(h) + 1);
+    return 0;
+}
+
+int
+daemon_load_config(struct daemon *d, struct al_config **out)
+{
+    char path[4096];
+    const char *cfg_home = getenv("XDG_CONFIG_HOME");
+    int r;
+
+    if (d->config_path != NULL)
+        return al_config_load(d->config_path, d->home, cfg_home, out);
+    if ((r = paths_config(AL_CONFIG_NAME, 0, path, sizeof(path))) != 0)
+        return r;
+    r = al_config_load(path, d->home, cfg_home, out);
+    if (r == -ENOENT)
+        return al_config_defaults(d->home, cfg_home, out);
+    return r;
+}
+
+/* Loads the approver's public key named by the configuration. A missing key is not an
+ * error for the daemon: nothing can be approved until `airlock keygen` makes one. */
+static void
+load_approver(struct daemon *d)
+{
+    int r = al_pubkey_load(d->config->approver_pubkey, &d->approver);
+
+    d->have_approver = r == 0;
+    if (r != 0)
+        al_warn("approver key %s: %s (%s); plans cannot be approved until it exists",
+                d->config->approver_pubkey, al_strerror(r), al_errdetail());
+}
+
+void
+daemon_audit(struct daemon *d, const char *event, cJSON *data)
+{
+    int r = al_audit_append(d->audit, event, data);
+
+    if (r != 0)
+        al_error("audit log: %s: %s (%s)", event, al_strerror(r), al_errdetail());
+    cJSON_Delete(data);
+}
+
+void
+daemon_crash_point(struct daemon *d, const char *step)
+{
+    if (d->crash_at != NULL && strcmp(d->crash_at, step) == 0) {
+        al_warn("AIRLOCK_TEST_CRASH: killing myself at %s", step);
+        raise(SIGKILL);
+    }
+}
+
+static void
+on_expiry(uv_timer_t *t)
+{
+    crossing_expire(t->data);
+}
+
+static void
+reload(struct daemon *d)
+{
+    struct al_config *c = NULL;
+    cJSON *data;
+    int r;
+
+    /* Running sessions keep the configuration they were started with: each copied what
+     * it needed at start. */
+    if ((r = daemon_load_config(d, &c)) != 0) {
+        al_error("reload: %s (%s); keeping the running configuration", al_strerror(r),
+                 al_errdetail());
+        data = cJSON_CreateObject();
+        cJSON_AddStringToObject(data, "error", al_errname(r));
+        cJSON_AddStringToObject(data, "detail", al_errdetail());
+        daemon_audit(d, "config.reload_failed", data);
+        return;
+    }
+    al_config_free(d->config);
+    d->config = c;
+    load_approver(d);
+    al_info("configuration reloaded");
+    daemon_audit(d, "config.reloaded", NULL);
+    data = cJSON_CreateObject();
+    cJSON_AddStringToObject(data, "event", "config.reloaded");
+    server_event(d, data);
+}
+
+static void
+on_signal(uv_signal_t *h, int signum)
+{
+    struct daemon *d = h->data;
+
+    if (signum == SIGHUP)
+        reload(d);
+    else
+        daemon_shutdown(d);
+}
+
+void
+daemon_shutdown(struct daemon *d)
+{
+    cJSON *data;
+
+    if (d->stopping)
+        return;
+    d->stopping = 1;
+    al_info("stopping");
+    session_close_all(d);
+    server_stop(d);
+    uv_close((uv_handle_t *)&d->sigterm, NULL);
+    uv_close((uv_handle_t *)&d->sigint, NULL);
+    uv_close((uv_handle_t *)&d->sighup, NULL);
+    uv_close((uv_handle_t *)&d->expiry, NULL);
+    data = cJSON_CreateObject();
+    cJSON_AddNumberToObject(data, "pid", (double)getpid());
+    daemon_audit(d, "daemon.stop", data);
+}
+
+/* Forks into the background once the socket listens; the parent exits when the child
+ * says it is ready, so `airlockd --daemon && airlock status` works. */
+static int
+detach(int *ready_fd)
+{
+    int p[2];
+    pid_t pid;
+    char b;
+
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return -errno;
+    pid = fork();
+    if (pid < 0)
+        return -errno;
+    if (pid > 0) {
+        close(p[1]);
+        _exit(read(p[0], &b, 1) == 1 ? 0 : 1);
+    }
+    close(p[0]);
+    if (setsid() < 0)
+        return -errno;
+    *ready_fd = p[1];
+    return 0;
+}
+
+static int
+start_signals(struct daemon *d)
+{
+    int r;
+
+    uv_signal_init(d->loop, &d->sigterm);
+    uv_signal_init(d->loop, &d->sigint);
+    uv_signal_init(d->loop, &d->sighup);
+    d->sigterm.data = d->sigint.data = d->sighup.data = d;
+    if ((r = uv_signal_start(&d->sigterm, on_signal, SIGTERM)) != 0 ||
+        (r = uv_signal_start(&d->sigint, on_signal, SIGINT)) != 0 ||
+        (r = uv_signal_start(&d->sighup, on_signal, SIGHUP)) != 0)
+        return r;
+    /* A client that goes away mid-reply must not kill the supervisor. */
+    {
+        struct sigaction sa;
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = SIG_IGN;
+        sigaction(SIGPIPE, &sa, NULL);
+    }
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"daemon", no_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    struct daemon d;
+    char audit_path[4096 + 32];
+    int o, r, background = 0, ready_fd = -1;
+    cJSON *data;
+
+    al_log_init("airlockd");
+    memset(&d, 0, sizeof(d));
+    while ((o = getopt_long(argc, argv, "c:dhV", opts, NULL)) != -1) {
+        switch (o) {
+        case 'c':
+            d.config_path = optarg;
+            break;
+        case 'd':
+            background = 1;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        case 'V':
+            puts("airlockd " AIRLOCKD_VERSION);
+            return 0;
+        default:
+            fputs(usage_text, stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "airlockd: unexpected argument %s\n", argv[optind]);
+        return 2;
+    }
+    if ((r = al_init()) != 0 || (r = home_dir(d.home, sizeof(d.home))) != 0)
+        goto fail;
+    if ((r = daemon_load_config(&d, &d.config)) != 0) {
+        fprintf(stderr, "airlockd: configuration: %s [%s]: %s\n", al_strerror(r), al_errname(r),
+                al_errdetail());
+        return 1;
+    }
+    load_approver(&d);
+    d.crash_at = getenv("AIRLOCK_TEST_CRASH");
+    if ((r = paths_state("", 1, d.state_dir, sizeof(d.state_dir))) != 0)
+        goto fail;
+    d.state_dir[strlen(d.state_dir) - 1] = '\0'; /* the trailing "/" of the empty name */
+    if ((r = paths_socket(1, d.socket_path, sizeof(d.socket_path))) != 0)
+        goto fail;
+    snprintf(audit_path, sizeof(audit_path), "%s/audit.jsonl", d.state_dir);
+    if ((r = al_audit_open(audit_path, &d.audit)) != 0 ||
+        (r = al_store_open(d.state_dir, &d.store)) != 0)
+        goto fail;
+    d.loop = uv_default_loop();
+    d.started = time(NULL);
+    if ((r = start_signals(&d)) != 0 || (r = server_start(&d)) != 0)
+        goto fail;
+    uv_timer_init(d.loop, &d.expiry);
+    d.expiry.data = &d;
+    /* Expiry is counted in hours; a minute's resolution is plenty and keeps the idle
+     * daemon asleep. */
+    uv_timer_start(&d.expiry, on_expiry, 0, 60 * 1000);
+    data = cJSON_CreateObject();
+    cJSON_AddNumberToObject(data, "pid", (double)getpid());
+    cJSON_AddStringToObject(data, "config", d.config_path ? d.config_path : "(default)");
+    daemon_audit(&d, "daemon.start", data);
+    al_info("listening on %s", d.socket_path);
+    if (background) {
+        if ((r = detach(&ready_fd)) != 0)
+            goto fail;
+    }
+    /* Plans approved before a restart, or whose delivery a crash interrupted, go now. */
+    crossing_resume(&d);
+    if (ready_fd >= 0) {
+        if (write(ready_fd, "1", 1) != 1)
+            al_warn("could not tell the parent we are ready");
+        close(ready_fd);
+    }
+    uv_run(d.loop, UV_RUN_DEFAULT);
+    uv_loop_close(d.loop);
+    al_store_close(d.store);
+    al_audit_close(d.audit);
+    al_config_free(d.config);
+    return 0;
+fail:
+    fprintf(stderr, "airlockd: %s [%s]: %s\n", al_strerror(r), al_errname(r), al_errdetail());
+    return 1;
+}
