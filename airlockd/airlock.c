@@ -33,7 +33,19 @@ static const struct {
     {"show", cmd_show, "print a plan's manifest and text, with hidden characters made visible"},
     {"run", cmd_run, "run a command in a fresh offline or online compartment"},
     {"check", cmd_check, "report which protections this kernel gives compartments"},
-    {"log", cmd_log, "print the audit log, or verify its hash chain"},
+    {"log", cmd_log, "print the audit log, or verify its hash chain (--follow: keep printing)"},
+    {"status", cmd_status, "ask airlockd how it is: sessions, plans, approver key"},
+    {"start", cmd_start, "start a session of the offline or online compartment with a task"},
+    {"sessions", cmd_sessions, "list airlockd's sessions"},
+    {"attach", cmd_attach, "connect this terminal to a running session (Ctrl-] detaches)"},
+    {"stop", cmd_stop, "stop a running session"},
+    {"collect", cmd_collect, "collect a session's proposals into pending plans"},
+    {"plans", cmd_plans, "list airlockd's plans"},
+    {"export", cmd_export, "write a queued plan (and its signature, once approved) to a directory"},
+    {"approve", cmd_approve, "read a pending plan in full and approve it with your key"},
+    {"reject", cmd_reject, "reject a pending plan"},
+    {"handoff", cmd_handoff, "propose a session's transcript (or part of it) to the other side"},
+    {"transcript", cmd_transcript, "print what a session's terminal showed"},
 };
 
 static void
@@ -43,7 +55,7 @@ usage(FILE *f)
 
     fprintf(f, "usage: airlock COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'airlock COMMAND --help' describes each one. airlock %s\n", AL_VERSION);
 }
 
@@ -112,12 +124,11 @@ cli_copy(char *dst, size_t dstlen, const char *src)
 }
 
 /*
- * Reads one line from fd into p (at most max - 1 bytes), a byte at a time with read(2) so
- * that no copy of the passphrase is left in a stdio buffer. Returns the number of bytes,
- * -1 at end of input before any newline-terminated or non-empty line, -2 if too long.
+ * A byte at a time with read(2), so that no copy of a passphrase is left in a stdio buffer
+ * and nothing after the line is taken from a shared stdin.
  */
-static int
-read_line_fd(int fd, char *p, size_t max)
+int
+cli_read_line(int fd, char *p, size_t max)
 {
     size_t n = 0;
     ssize_t k;
@@ -167,7 +178,7 @@ read_tty(const char *prompt, char *p)
         close(fd);
         return -1;
     }
-    r = read_line_fd(fd, p, PASSPHRASE_MAX);
+    r = cli_read_line(fd, p, PASSPHRASE_MAX);
     tcsetattr(fd, TCSAFLUSH, &old);
     fputc('\n', stderr);
     close(fd);
@@ -194,7 +205,7 @@ cli_passphrase(const char *prompt, int confirm, char **out)
             goto out;
         }
     } else {
-        int n = read_line_fd(STDIN_FILENO, p, PASSPHRASE_MAX);
+        int n = cli_read_line(STDIN_FILENO, p, PASSPHRASE_MAX);
 
         if (n < 0) {
             fprintf(stderr,

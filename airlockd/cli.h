@@ -8,8 +8,11 @@
 #define AIRLOCK_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include <airlock/buf.h>
+#include <airlock/ctl.h>
 #include <airlock/manifest.h>
 
 #define CLI_OK 0
@@ -24,6 +27,20 @@ int cmd_show(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+
+/* Commands that talk to airlockd over its control socket (cmd_ctl.c, cmd_approve.c). */
+int cmd_status(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_sessions(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_collect(int argc, char **argv);
+int cmd_plans(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_approve(int argc, char **argv);
+int cmd_reject(int argc, char **argv);
+int cmd_handoff(int argc, char **argv);
+int cmd_transcript(int argc, char **argv);
 
 /* Prints "airlock: <what>: <message> [<ENAME>]: <detail>" and returns CLI_FAIL. */
 int cli_fail(const char *what, int r);
@@ -50,5 +67,106 @@ int cli_copy(char *dst, size_t dstlen, const char *src);
  */
 int cli_passphrase(const char *prompt, int confirm, char **out);
 void cli_passphrase_free(char *p);
+
+/*
+ * Reads one line from fd a byte at a time (so nothing after it is consumed: a passphrase
+ * can follow on the same stdin) into p, at most max - 1 bytes, without the newline or a
+ * final CR. Returns its length, -1 at end of input before any byte, -2 if too long.
+ */
+int cli_read_line(int fd, char *p, size_t max);
+
+/* Prints plan artifact data[0..len) as `airlock show` does; errors name `what`. */
+int cli_show_plan(const char *what, const char *data, size_t len, const struct al_plan_limits *lim);
+
+/* A connection to airlockd's control socket. */
+struct cli_ctl {
+    int fd;
+    const char *cmd; /* the subcommand, for messages */
+    struct al_ctl_reader rd;
+    unsigned next_id;
+};
+
+/*
+ * Connects to sock (NULL: paths_socket()). On failure prints why, with a hint to start
+ * airlockd, and returns CLI_FAIL; CLI_OK otherwise.
+ */
+int cli_ctl_open(struct cli_ctl *c, const char *cmd, const char *sock);
+void cli_ctl_close(struct cli_ctl *c);
+
+/*
+ * Sends req (owned by the call, freed) and waits for its reply, skipping events. CLI_OK
+ * with *reply (the caller frees it) when the daemon answered ok; otherwise prints the
+ * error, in the house form when the daemon sent one, and returns CLI_FAIL.
+ */
+int cli_ctl_call(struct cli_ctl *c, cJSON *req, cJSON **reply);
+
+/* A new request {"op": op, "tag": n}; NULL when out of memory. */
+cJSON *cli_ctl_request(struct cli_ctl *c, const char *op);
+
+/* Prints text from the daemon to f with every control character made visible. */
+void cli_put_escaped(FILE *f, const char *s);
+
+/* A string member of o, or NULL when absent or not a string. */
+const char *cli_json_str(const cJSON *o, const char *key);
+
+/* The id of a session or plan given as a string or as an object with "id"; "?" if none. */
+const char *cli_id_of(const cJSON *v);
+
+/* A whole number member of o from 0 to 2^53, or -1. */
+long long cli_json_num(const cJSON *o, const char *key);
+
+/* Checks a SESSION argument's length: -1 to go on, or a usage error's exit status. */
+int cli_session_arg(const char *cmd, const char *s);
+
+/* Prints one line for a plan object: id, direction, state, size and findings. */
+void cli_plan_line(const cJSON *plan);
+
+/* The options the daemon commands share; which ones a command takes is its `allowed`. */
+#define CLI_OPT_JSON 0x01
+#define CLI_OPT_KEY 0x02
+#define CLI_OPT_SIGNATURE 0x04
+#define CLI_OPT_REASON 0x08
+#define CLI_OPT_RANGE 0x10
+#define CLI_OPT_RAW 0x20
+#define CLI_OPT_MAXBYTES 0x40
+
+struct cli_ctl_args {
+    const char *sock, *key, *signature, *reason;
+    struct al_plan_limits lim;
+    int have_lim, json, raw, have_offset, have_length;
+    uint64_t offset, length;
+    char **pos; /* the positional arguments */
+    int npos;
+};
+
+/*
+ * Parses a daemon command's options (always --socket and --help, plus those in allowed)
+ * and checks that exactly npos positional arguments remain. Returns -1 to go on, or the
+ * exit status to return (help printed, or a usage error).
+ */
+int cli_ctl_parse(int argc, char **argv, const char *help, unsigned allowed, int npos,
+                  struct cli_ctl_args *a);
+
+/* True if s is a plan id: 32 lowercase hex digits. */
+int cli_plan_id(const char *s);
+
+/* A plan fetched from airlockd with op `plan`. */
+struct cli_fetched {
+    cJSON *reply;              /* the whole reply: plan, findings, artifact, signature */
+    const cJSON *plan;         /* its plan object */
+    struct al_buf artifact;    /* the artifact's exact bytes */
+    struct al_buf signature;   /* the .minisig text, empty until approved */
+    struct al_plan_limits lim; /* what to read it with when the person gave no --max-bytes */
+};
+
+/*
+ * Fetches plan id and checks that the artifact's BLAKE2b-256 is the plan's "hash" and
+ * that the plan object names id. lim: the person's --max-bytes, or NULL (then f->lim is
+ * airlock's hard maximum, the daemon having applied its own). CLI_OK with f filled (close
+ * it with cli_fetched_close), or CLI_FAIL after printing why.
+ */
+int cli_plan_fetch(const char *cmd, const char *sock, const char *id,
+                   const struct al_plan_limits *lim, struct cli_fetched *f);
+void cli_fetched_close(struct cli_fetched *f);
 
 #endif

@@ -1,10 +1,12 @@
 /* cmd_plan.c: `airlock pack` and `airlock show`. */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -147,13 +149,16 @@ out:
 }
 
 static const char show_help[] =
-    "usage: airlock show [--max-bytes N] PLAN.airlock\n"
+    "usage: airlock show [--max-bytes N] [--socket PATH] PLAN.airlock|PLAN-ID\n"
     "\n"
     "Prints a plan's manifest and every file in it, each line of a file after \"| \".\n"
     "Nothing is written raw: control, invisible and direction-changing characters\n"
     "appear as visible escapes (\\e, \\r, \\x07, \\u{202E}), and a literal backslash\n"
     "appears doubled. Showing a plan does not check its signature; use 'airlock verify'\n"
-    "for that.\n";
+    "for that.\n"
+    "\n"
+    "A PLAN-ID (32 hex digits) with no file of that name is fetched from airlockd's queue\n"
+    "and shown the same way (--socket PATH: its control socket).\n";
 
 /*
  * Renders one untrusted string to stdout with the given flags. With a gutter, every line
@@ -189,39 +194,16 @@ out:
 }
 
 int
-cmd_show(int argc, char **argv)
+cli_show_plan(const char *what, const char *data, size_t len, const struct al_plan_limits *lim)
 {
-    static const struct option opts[] = {
-        {"max-bytes", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'}, {0}};
     const struct al_manifest *m;
     struct al_artifact *art = NULL;
-    struct al_plan_limits lim;
-    char when[AL_TIME_LEN + 1], what[4200], hex[AL_HASH_LEN * 2 + 1];
-    struct al_buf plan;
-    const char *data;
-    size_t i, len;
-    int c, r, rc = CLI_FAIL;
+    char when[AL_TIME_LEN + 1], hex[AL_HASH_LEN * 2 + 1];
+    const char *mdata;
+    size_t i, mlen;
+    int r, rc = CLI_FAIL;
 
-    al_plan_limits_default(&lim);
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm':
-            if (cli_max_bytes(optarg, &lim) != 0)
-                return cli_usage("show", "--max-bytes takes a byte count up to 64M");
-            break;
-        case 'h':
-            fputs(show_help, stdout);
-            return CLI_OK;
-        default:
-            return cli_usage("show", CLI_BADOPT);
-        }
-    }
-    if (optind + 1 != argc)
-        return cli_usage("show", "needs exactly one plan file");
-    snprintf(what, sizeof(what), "show: %s", argv[optind]);
-    al_buf_init(&plan, al_artifact_max_bytes(&lim));
-    if ((r = cli_read_file(argv[optind], &plan)) != 0 ||
-        (r = al_artifact_read(plan.data ? plan.data : "", plan.len, &lim, &art)) != 0) {
+    if ((r = al_artifact_read(data, len, lim, &art)) != 0) {
         rc = cli_fail(what, r);
         goto out;
     }
@@ -235,14 +217,14 @@ cmd_show(int argc, char **argv)
     r = put(m->task, strlen(m->task), AL_RENDER_ESCAPE_NEWLINE, 0);
     printf("\nfiles    %zu\n", m->n_entries);
     for (i = 0; r == 0 && i < m->n_entries; i++) {
-        al_artifact_member(art, i, &data, &len);
+        al_artifact_member(art, i, &mdata, &mlen);
         sodium_bin2hex(hex, sizeof(hex), m->entries[i].blake2b, AL_HASH_LEN);
         printf("\n=== ");
         r = put(m->entries[i].path, strlen(m->entries[i].path), AL_RENDER_ESCAPE_NEWLINE, 0);
-        printf("  (%s, %zu bytes, blake2b %.16s...)\n", m->entries[i].media_type, len, hex);
+        printf("  (%s, %zu bytes, blake2b %.16s...)\n", m->entries[i].media_type, mlen, hex);
         if (r == 0)
-            r = put(data, len, 0, 1);
-        if (len > 0 && data[len - 1] != '\n')
+            r = put(mdata, mlen, 0, 1);
+        if (mlen > 0 && mdata[mlen - 1] != '\n')
             printf("[no newline at end of file]\n");
     }
     if (r != 0) {
@@ -252,6 +234,65 @@ cmd_show(int argc, char **argv)
     rc = CLI_OK;
 out:
     al_artifact_free(art);
+    return rc;
+}
+
+int
+cmd_show(int argc, char **argv)
+{
+    static const struct option opts[] = {{"max-bytes", required_argument, NULL, 'm'},
+                                         {"socket", required_argument, NULL, 'S'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
+    struct al_plan_limits lim;
+    const char *sock = NULL, *arg;
+    char what[4200];
+    struct al_buf plan;
+    struct stat st;
+    int c, r, have_lim = 0, rc = CLI_FAIL;
+
+    al_plan_limits_default(&lim);
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm':
+            if (cli_max_bytes(optarg, &lim) != 0)
+                return cli_usage("show", "--max-bytes takes a byte count up to 64M");
+            have_lim = 1;
+            break;
+        case 'S':
+            sock = optarg;
+            break;
+        case 'h':
+            fputs(show_help, stdout);
+            return CLI_OK;
+        default:
+            return cli_usage("show", CLI_BADOPT);
+        }
+    }
+    if (optind + 1 != argc)
+        return cli_usage("show", "needs exactly one plan file or plan id");
+    arg = argv[optind];
+    snprintf(what, sizeof(what), "show: %s", arg);
+    /* A plan id names a plan in airlockd's queue, unless a file of that name is here. */
+    if (cli_plan_id(arg) && stat(arg, &st) != 0 && errno == ENOENT) {
+        struct cli_fetched f;
+
+        if ((rc = cli_plan_fetch("show", sock, arg, have_lim ? &lim : NULL, &f)) != CLI_OK)
+            return rc;
+        rc = cli_show_plan(what, f.artifact.data ? f.artifact.data : "", f.artifact.len,
+                           have_lim ? &lim : &f.lim);
+        cli_fetched_close(&f);
+        return rc;
+    }
+    if (sock != NULL)
+        return cli_usage("show", "--socket is for a plan id, not a file");
+    al_buf_init(&plan, al_artifact_max_bytes(&lim));
+    if ((r = cli_read_file(arg, &plan)) != 0) {
+        rc = cli_fail(what, r);
+        goto out;
+    }
+    rc = cli_show_plan(what, plan.data ? plan.data : "", plan.len, &lim);
+out:
     al_buf_close(&plan);
     return rc;
 }

@@ -1,0 +1,725 @@
+/*
+ * cmd_review.c: the daemon commands that put a plan or a session's terminal in front of
+ * the person: fetching a plan whole (for show ID), export, approve, transcript and
+ * attach. The connection and shared options are in cmd_ctl.c.
+ *
+ * approve signs only what it showed: the artifact's bytes are fetched once, checked
+ * against the hash the daemon lists for the plan, rendered, and then those same bytes,
+ * never a second fetch, go to al_plan_sign().
+ */
+#include "cli.h"
+#include "paths.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include <airlock/artifact.h>
+#include <airlock/file.h>
+#include <airlock/plan.h>
+#include <airlock/render.h>
+#include <airlock/sign.h>
+
+#define DETACH_KEY 0x1d        /* Ctrl-] */
+#define TRANSCRIPT_MAX 1048576 /* the daemon's largest transcript chunk */
+#define CONFIRM_LEN 8          /* characters of the plan id typed to approve */
+
+/* Decodes standard base64 text b64 into out (emptied first); AL_ETOOBIG past out's max. */
+static int
+base64_into(const char *b64, struct al_buf *out)
+{
+    size_t n = strlen(b64), room = n / 4 * 3, got;
+    int r;
+
+    al_buf_reset(out);
+    if (room > out->max)
+        return al__fail(AL_ETOOBIG, "%zu bytes of base64, more than %zu bytes decoded", n,
+                        out->max);
+    if ((r = al_buf_reserve(out, room)) != 0)
+        return r;
+    if (sodium_base642bin((unsigned char *)out->data, room + 1, b64, n, NULL, &got, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0)
+        return al__fail(AL_EPROTO, "malformed base64");
+    out->len = got;
+    out->data[got] = '\0';
+    return 0;
+}
+
+void
+cli_fetched_close(struct cli_fetched *f)
+{
+    cJSON_Delete(f->reply);
+    f->reply = NULL;
+    al_buf_close(&f->artifact);
+    al_buf_close(&f->signature);
+}
+
+int
+cli_plan_fetch(const char *cmd, const char *sock, const char *id, const struct al_plan_limits *lim,
+               struct cli_fetched *f)
+{
+    unsigned char want[AL_HASH_LEN], got[AL_HASH_LEN];
+    const char *b64, *hash, *sig;
+    struct cli_ctl c;
+    cJSON *req;
+    size_t n;
+    int r, rc = CLI_FAIL;
+
+    memset(f, 0, sizeof(*f));
+    if (lim != NULL) {
+        f->lim = *lim;
+    } else {
+        al_plan_limits_default(&f->lim);
+        f->lim.max_total = f->lim.max_member = AL_PLAN_HARD_MAX_BYTES;
+    }
+    al_buf_init(&f->artifact, al_artifact_max_bytes(&f->lim));
+    al_buf_init(&f->signature, AL_SIGFILE_MAX);
+    if ((rc = cli_ctl_open(&c, cmd, sock)) != CLI_OK)
+        goto out;
+    req = cli_ctl_request(&c, "plan");
+    if (req != NULL && cJSON_AddStringToObject(req, "id", id) == NULL) {
+        cJSON_Delete(req);
+        req = NULL;
+    }
+    if ((rc = cli_ctl_call(&c, req, &f->reply)) != CLI_OK)
+        goto out;
+    rc = CLI_FAIL;
+    f->plan = cJSON_GetObjectItemCaseSensitive(f->reply, "plan");
+    b64 = cli_json_str(f->reply, "artifact");
+    hash = cli_json_str(f->plan, "hash");
+    sig = cli_json_str(f->reply, "signature");
+    if (!cJSON_IsObject(f->plan) || cli_json_str(f->plan, "id") == NULL ||
+        strcmp(cli_json_str(f->plan, "id"), id) != 0 || b64 == NULL || hash == NULL) {
+        rc = cli_fail(cmd, al__fail(AL_EPROTO, "the reply names another plan, or lacks its "
+                                               "artifact or hash"));
+        goto out;
+    }
+    if (strlen(hash) != 2 * AL_HASH_LEN ||
+        sodium_hex2bin(want, sizeof(want), hash, strlen(hash), NULL, &n, NULL) != 0 ||
+        n != sizeof(want)) {
+        rc = cli_fail(cmd, al__fail(AL_EPROTO, "the plan's hash is not 64 hex digits"));
+        goto out;
+    }
+    if ((r = base64_into(b64, &f->artifact)) != 0) {
+        rc = cli_fail(cmd, al__prefix(r, "the artifact of plan %s", id));
+        goto out;
+    }
+    crypto_generichash(got, sizeof(got), (const unsigned char *)f->artifact.data, f->artifact.len,
+                       NULL, 0);
+    if (sodium_memcmp(got, want, sizeof(got)) != 0) {
+        rc = cli_fail(cmd, al__fail(AL_EHASH,
+                                    "the artifact airlockd sent for %s does not "
+                                    "match the plan's BLAKE2b-256 hash",
+                                    id));
+        goto out;
+    }
+    if (sig != NULL && (r = al_buf_append(&f->signature, sig, strlen(sig))) != 0) {
+        rc = cli_fail(cmd, al__prefix(r, "the signature of plan %s", id));
+        goto out;
+    }
+    rc = CLI_OK;
+out:
+    cli_ctl_close(&c);
+    if (rc != CLI_OK)
+        cli_fetched_close(f);
+    return rc;
+}
+
+static const char export_help[] =
+    "usage: airlock export [--socket PATH] PLAN-ID DIR\n"
+    "\n"
+    "Writes the plan's exact bytes to DIR/PLAN-ID.airlock and, once it is approved, its\n"
+    "signature to DIR/PLAN-ID.airlock.minisig. Existing files are never replaced. Sign an\n"
+    "exported plan elsewhere with 'airlock sign', then 'airlock approve ID --signature'.\n";
+
+int
+cmd_export(int argc, char **argv)
+{
+    struct cli_ctl_args a;
+    struct cli_fetched f;
+    char plan[4200], sig[4200];
+    const char *id, *dir;
+    int r, rc;
+
+    if ((rc = cli_ctl_parse(argc, argv, export_help, 0, 2, &a)) >= 0)
+        return rc;
+    id = a.pos[0];
+    dir = a.pos[1];
+    if (!cli_plan_id(id))
+        return cli_usage("export", "a plan id is 32 lowercase hex digits");
+    if (snprintf(plan, sizeof(plan), "%s/%s.airlock", dir, id) >= (int)sizeof(plan) ||
+        snprintf(sig, sizeof(sig), "%s.minisig", plan) >= (int)sizeof(sig))
+        return cli_usage("export", "DIR too long");
+    /* Refuse before writing either, so an export is never left half done by a name taken. */
+    if (access(plan, F_OK) == 0 || access(sig, F_OK) == 0)
+        return cli_fail("export", al__fail(AL_EEXISTS, "%s or its .minisig exists", plan));
+    if ((rc = cli_plan_fetch("export", a.sock, id, NULL, &f)) != CLI_OK)
+        return rc;
+    if ((r = al_file_write(plan, f.artifact.data ? f.artifact.data : "", f.artifact.len, 0644,
+                           AL_FILE_EXCL)) != 0) {
+        rc = cli_fail("export", r);
+        goto out;
+    }
+    printf("%s\n", plan);
+    if (f.signature.len > 0) {
+        if ((r = al_file_write(sig, f.signature.data, f.signature.len, 0644, AL_FILE_EXCL)) != 0) {
+            rc = cli_fail("export", r);
+            goto out;
+        }
+        printf("%s\n", sig);
+    }
+    rc = CLI_OK;
+out:
+    cli_fetched_close(&f);
+    return rc;
+}
+
+/*
+ * Asks for one line: on the terminal when stdin is one (echo on; it is not a secret),
+ * else from stdin, a byte at a time so that a passphrase line after it stays there.
+ */
+static int
+ask_line(const char *prompt, char *p, size_t max)
+{
+    int fd = STDIN_FILENO, n;
+
+    if (isatty(STDIN_FILENO) && (fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0) {
+        fprintf(stderr, "airlock: cannot open the terminal: %s\n", strerror(errno));
+        return -1;
+    }
+    fputs(prompt, stderr);
+    fflush(stderr);
+    n = cli_read_line(fd, p, max);
+    if (fd != STDIN_FILENO)
+        close(fd);
+    else
+        fputc('\n', stderr); /* the line read was not echoed */
+    return n;
+}
+
+/* Prints the scanner's findings, each as escaped one-line JSON. */
+static void
+put_findings(const cJSON *findings)
+{
+    const cJSON *x;
+    char *text;
+    int n = cJSON_GetArraySize(findings);
+
+    printf("\nfindings %d\n", n);
+    cJSON_ArrayForEach(x, findings)
+    {
+        if ((text = cJSON_PrintUnformatted(x)) == NULL)
+            continue;
+        fputs("  ! ", stdout);
+        cli_put_escaped(stdout, text);
+        fputc('\n', stdout);
+        cJSON_free(text);
+    }
+}
+
+/* Sends the approval of plan id with the .minisig text sig. */
+static int
+send_approval(const char *sock, const char *id, const struct al_buf *sig)
+{
+    struct cli_ctl c;
+    cJSON *req = NULL, *reply = NULL;
+    int rc;
+
+    if ((rc = cli_ctl_open(&c, "approve", sock)) != CLI_OK)
+        goto out;
+    if ((req = cli_ctl_request(&c, "approve")) != NULL &&
+        (cJSON_AddStringToObject(req, "id", id) == NULL ||
+         cJSON_AddStringToObject(req, "signature", sig->data ? sig->data : "") == NULL)) {
+        cJSON_Delete(req);
+        req = NULL;
+    }
+    if ((rc = cli_ctl_call(&c, req, &reply)) != CLI_OK)
+        goto out;
+    printf("approved %s", id);
+    if (cJSON_GetObjectItemCaseSensitive(reply, "session") != NULL) {
+        fputs("; delivered into session ", stdout);
+        cli_put_escaped(stdout, cli_id_of(cJSON_GetObjectItemCaseSensitive(reply, "session")));
+    }
+    fputc('\n', stdout);
+out:
+    cJSON_Delete(reply);
+    cli_ctl_close(&c);
+    return rc;
+}
+
+/* approve ID --signature FILE: a signature made elsewhere goes to the daemon as it is;
+ * the daemon checks it against the configured approver key and the plan's bytes. */
+static int
+approve_with(const struct cli_ctl_args *a, const char *id)
+{
+    char what[4200];
+    struct al_buf sig;
+    int r, rc;
+
+    al_buf_init(&sig, AL_SIGFILE_MAX);
+    if ((r = cli_read_file(a->signature, &sig)) != 0) {
+        snprintf(what, sizeof(what), "approve: %s", a->signature);
+        rc = cli_fail(what, r);
+    } else {
+        rc = send_approval(a->sock, id, &sig);
+    }
+    al_buf_close(&sig);
+    return rc;
+}
+
+static const char approve_help[] =
+    "usage: airlock approve [--key SECFILE] [--max-bytes N] [--socket PATH] PLAN-ID\n"
+    "       airlock approve --signature SIGFILE [--socket PATH] PLAN-ID\n"
+    "\n"
+    "Fetches a pending plan, checks that its bytes are the ones airlockd listed (BLAKE2b),\n"
+    "prints all of it as 'airlock show' does, says which way it goes, and asks you to type\n"
+    "the first 8 characters of its id. Then signs exactly those bytes with the approver's\n"
+    "secret key (asking for its passphrase if it has one) and sends the signature to\n"
+    "airlockd, which delivers the plan into a new session of the other side. The\n"
+    "confirmation and passphrase are read from the terminal, or as one line each from\n"
+    "standard input when it is not a terminal.\n"
+    "\n"
+    "  --key SECFILE        approver's secret key (default $XDG_CONFIG_HOME/airlock/approver.key)\n"
+    "  --signature SIGFILE  send this .minisig (made with 'airlock sign' on an exported\n"
+    "                       plan) instead of signing here; nothing is shown or asked\n"
+    "  --max-bytes N        read plans up to N bytes of content (default: any size airlockd\n"
+    "                       queued, up to 64M)\n"
+    "  --socket PATH        airlockd's control socket\n";
+
+int
+cmd_approve(int argc, char **argv)
+{
+    char keypath[4096] = "", what[64], line[256], *pass = NULL;
+    const struct al_manifest *m;
+    struct al_artifact *art = NULL;
+    struct al_seckey *sk = NULL;
+    struct cli_ctl_args a;
+    struct cli_fetched f;
+    struct al_buf keytext, sig;
+    const char *id, *state;
+    int r, n, enc = 0, rc, have_plan = 0;
+
+    if ((rc = cli_ctl_parse(argc, argv, approve_help,
+                            CLI_OPT_KEY | CLI_OPT_SIGNATURE | CLI_OPT_MAXBYTES, 1, &a)) >= 0)
+        return rc;
+    id = a.pos[0];
+    if (!cli_plan_id(id))
+        return cli_usage("approve", "a plan id is 32 lowercase hex digits");
+    if (a.signature != NULL && (a.key != NULL || a.have_lim))
+        return cli_usage("approve", "--signature goes without --key and --max-bytes");
+    if (a.signature != NULL)
+        return approve_with(&a, id);
+    if (a.key != NULL ? cli_copy(keypath, sizeof(keypath), a.key) != 0
+                      : paths_config("approver.key", 0, keypath, sizeof(keypath)) != 0)
+        return cli_usage("approve", "no usable key path (--key, XDG_CONFIG_HOME or HOME)");
+    snprintf(what, sizeof(what), "approve: %s", id);
+    al_buf_init_secret(&keytext, AL_KEYFILE_MAX);
+    al_buf_init(&sig, AL_SIGFILE_MAX);
+    rc = CLI_FAIL;
+    /* The key first: a missing key should not cost the person a read of the whole plan. */
+    if ((r = cli_read_file(keypath, &keytext)) != 0 ||
+        (r = al_seckey_encrypted(keytext.data ? keytext.data : "", keytext.len, &enc)) != 0) {
+        char kwhat[4200];
+
+        snprintf(kwhat, sizeof(kwhat), "approve: %s", keypath);
+        rc = cli_fail(kwhat, r);
+        goto out;
+    }
+    if ((rc = cli_plan_fetch("approve", a.sock, id, a.have_lim ? &a.lim : NULL, &f)) != CLI_OK)
+        goto out;
+    have_plan = 1;
+    rc = CLI_FAIL;
+    state = cli_json_str(f.plan, "state");
+    if (state == NULL || strcmp(state, "pending") != 0) {
+        rc = cli_fail(what, al__fail(AL_ESTATE, "the plan is %.20s, not pending",
+                                     state != NULL ? state : "in no state"));
+        goto out;
+    }
+    if ((r = al_artifact_read(f.artifact.data ? f.artifact.data : "", f.artifact.len, &f.lim,
+                              &art)) != 0) {
+        rc = cli_fail(what, r);
+        goto out;
+    }
+    m = al_artifact_manifest(art);
+    if (strcmp(m->id, id) != 0 || cli_json_str(f.plan, "from") == NULL ||
+        cli_json_str(f.plan, "to") == NULL ||
+        strcmp(cli_json_str(f.plan, "from"), al_side_name(m->from)) != 0 ||
+        strcmp(cli_json_str(f.plan, "to"), al_side_name(m->to)) != 0) {
+        rc = cli_fail(what, al__fail(AL_EPROTO, "the manifest's id or direction is not the "
+                                                "one airlockd lists for the plan"));
+        goto out;
+    }
+    if ((rc = cli_show_plan(what, f.artifact.data, f.artifact.len, &f.lim)) != CLI_OK)
+        goto out;
+    rc = CLI_FAIL;
+    put_findings(cJSON_GetObjectItemCaseSensitive(f.reply, "findings"));
+    printf("\nThis plan goes %s -> %s: %s.\n", al_side_name(m->from), al_side_name(m->to),
+           m->from == AL_SIDE_OFFLINE ? "leaving your computer" : "untrusted content coming in");
+    fflush(stdout);
+    snprintf(line, sizeof(line),
+             "To approve it, type the first %d characters of its id (%.*s): ", CONFIRM_LEN,
+             CONFIRM_LEN, id);
+    n = ask_line(line, line, sizeof(line));
+    if (n < 0 || (size_t)n != CONFIRM_LEN || memcmp(line, id, CONFIRM_LEN) != 0) {
+        fprintf(stderr, "airlock: approve: %s; plan %s not approved\n",
+                n == -1 ? "no confirmation given" : "the confirmation does not match", id);
+        goto out;
+    }
+    if (enc && cli_passphrase("Passphrase for the secret key: ", 0, &pass) != 0)
+        goto out;
+    if ((r = al_seckey_parse(keytext.data, keytext.len, pass, &sk)) != 0 ||
+        (r = al_plan_sign(sk, f.artifact.data, f.artifact.len, &f.lim, time(NULL), &sig)) != 0) {
+        rc = cli_fail(what, r);
+        goto out;
+    }
+    cJSON_Delete(f.reply);
+    f.reply = NULL;
+    f.plan = NULL;
+    rc = send_approval(a.sock, id, &sig);
+out:
+    cli_passphrase_free(pass);
+    al_seckey_free(sk);
+    al_artifact_free(art);
+    if (have_plan)
+        cli_fetched_close(&f);
+    al_buf_close(&keytext);
+    al_buf_close(&sig);
+    return rc;
+}
+
+/* The length of s[0..n) that can be escaped now: an incomplete UTF-8 character or a CR
+ * at the end waits for the next chunk (the CR may be half of a CRLF). */
+static size_t
+complete_prefix(const char *s, size_t n)
+{
+    size_t i, need;
+    unsigned char b;
+
+    if (n > 0 && s[n - 1] == '\r')
+        return n - 1;
+    for (i = n; i > 0 && n - i < 4; i--) {
+        b = (unsigned char)s[i - 1];
+        if ((b & 0xc0) == 0x80)
+            continue;
+        need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+        return n - (i - 1) < need ? i - 1 : n;
+    }
+    return n;
+}
+
+/* Writes s[0..n) escaped, with each CRLF shown as a plain line break. */
+static int
+put_transcript(const char *s, size_t n)
+{
+    struct al_buf fold, out;
+    size_t i;
+    int r = 0;
+
+    al_buf_init(&fold, n + 1);
+    al_buf_init(&out, n * 10 + 64);
+    for (i = 0; r == 0 && i < n; i++)
+        if (!(s[i] == '\r' && i + 1 < n && s[i + 1] == '\n'))
+            r = al_buf_appendc(&fold, s[i]);
+    if (r == 0 && fold.len > 0 && (r = al_render_escape(fold.data, fold.len, 0, &out)) == 0)
+        fwrite(out.data, 1, out.len, stdout);
+    al_buf_close(&fold);
+    al_buf_close(&out);
+    return r;
+}
+
+static const char transcript_help[] =
+    "usage: airlock transcript [--raw] [--socket PATH] SESSION\n"
+    "\n"
+    "Prints what SESSION's terminal showed, as recorded so far. Control characters and\n"
+    "escape sequences appear as visible escapes (\\e, \\x07, \\u{202E}) and a literal\n"
+    "backslash doubled, as 'airlock show' prints plan text; a CR before a line feed is\n"
+    "left out. --raw writes the recorded bytes as they are (for a file or a pager that\n"
+    "interprets them, not for a terminal you trust).\n";
+
+int
+cmd_transcript(int argc, char **argv)
+{
+    struct cli_ctl_args a;
+    struct cli_ctl c;
+    struct al_buf data, pend;
+    const char *b64;
+    long long next, size;
+    uint64_t offset = 0;
+    size_t bin, keep;
+    cJSON *req, *reply = NULL;
+    int r, rc;
+
+    if ((rc = cli_ctl_parse(argc, argv, transcript_help, CLI_OPT_RAW, 1, &a)) >= 0 ||
+        (rc = cli_session_arg("transcript", a.pos[0])) >= 0)
+        return rc;
+    al_buf_init(&data, TRANSCRIPT_MAX);
+    al_buf_init(&pend, TRANSCRIPT_MAX + 8);
+    if ((rc = cli_ctl_open(&c, "transcript", a.sock)) != CLI_OK)
+        goto out;
+    for (;;) {
+        req = cli_ctl_request(&c, "transcript");
+        if (req != NULL && (cJSON_AddStringToObject(req, "session", a.pos[0]) == NULL ||
+                            cJSON_AddNumberToObject(req, "offset", (double)offset) == NULL)) {
+            cJSON_Delete(req);
+            req = NULL;
+        }
+        if ((rc = cli_ctl_call(&c, req, &reply)) != CLI_OK)
+            goto out;
+        b64 = cli_json_str(reply, "data");
+        next = cli_json_num(reply, "offset");
+        size = cli_json_num(reply, "size");
+        al_buf_reset(&data);
+        if (b64 == NULL || next < 0 || size < 0 || (uint64_t)next < offset ||
+            strlen(b64) / 4 * 3 > TRANSCRIPT_MAX ||
+            al_buf_reserve(&data, strlen(b64) / 4 * 3) != 0 ||
+            sodium_base642bin((unsigned char *)data.data, strlen(b64) / 4 * 3, b64, strlen(b64),
+                              NULL, &bin, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+            bin != (uint64_t)next - offset) {
+            rc = cli_fail("transcript", al__fail(AL_EPROTO,
+                                                 "a malformed transcript chunk at "
+                                                 "offset %llu",
+                                                 (unsigned long long)offset));
+            goto out;
+        }
+        data.len = bin;
+        cJSON_Delete(reply);
+        reply = NULL;
+        if (a.raw) {
+            fwrite(data.data, 1, bin, stdout);
+        } else {
+            if ((r = al_buf_append(&pend, data.data, bin)) != 0) {
+                rc = cli_fail("transcript", r);
+                goto out;
+            }
+            keep = (uint64_t)next >= (uint64_t)size || bin == 0
+                       ? pend.len
+                       : complete_prefix(pend.data, pend.len);
+            if ((r = put_transcript(pend.data, keep)) != 0) {
+                rc = cli_fail("transcript", r);
+                goto out;
+            }
+            memmove(pend.data, pend.data + keep, pend.len - keep);
+            pend.len -= keep;
+        }
+        offset = (uint64_t)next;
+        if (bin == 0 || (uint64_t)next >= (uint64_t)size)
+            break;
+    }
+    if (pend.len > 0 && (r = put_transcript(pend.data, pend.len)) != 0) {
+        rc = cli_fail("transcript", r);
+        goto out;
+    }
+    fflush(stdout);
+    rc =
+        ferror(stdout) ? cli_fail("transcript", al__fail(-EIO, "writing standard output")) : CLI_OK;
+out:
+    cJSON_Delete(reply);
+    cli_ctl_close(&c);
+    al_buf_close(&data);
+    al_buf_close(&pend);
+    return rc;
+}
+
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+    got_signal = sig;
+}
+
+/* Writes all of p to fd (stdout: a terminal or a pipe). */
+static int
+write_all(int fd, const char *p, size_t n)
+{
+    ssize_t k;
+
+    while (n > 0) {
+        k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -errno;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/*
+ * Relays bytes between this terminal and the session until the person presses Ctrl-],
+ * the daemon closes the connection (the session ended) or a signal arrives. Keyboard
+ * bytes wait in `in` until the socket takes them, and stdin is not read meanwhile, so a
+ * slow session never makes the relay buffer without bound. Returns 0 detached (Ctrl-]),
+ * 1 closed by the daemon, 2 closed by the daemon after stdin ended (which detaches), or a
+ * negative code.
+ */
+static int
+pump(int sock)
+{
+    char in[4096], out[65536];
+    size_t inlen = 0, inoff = 0;
+    int in_open = 1, detach = 0, r;
+    struct pollfd p[2];
+    char *key;
+    ssize_t n;
+
+    for (;;) {
+        if (inoff == inlen && detach)
+            return 0;
+        if (inoff == inlen && !in_open && shutdown(sock, SHUT_WR) != 0 && errno != ENOTCONN)
+            return -errno;
+        p[0].fd = in_open && inoff == inlen ? STDIN_FILENO : -1;
+        p[0].events = POLLIN;
+        p[1].fd = sock;
+        p[1].events = POLLIN | (inoff < inlen ? POLLOUT : 0);
+        if (poll(p, 2, -1) < 0) {
+            if (errno != EINTR)
+                return -errno;
+            if (got_signal)
+                return al__fail(-EINTR, "signal %d", (int)got_signal);
+            continue;
+        }
+        if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+            n = recv(sock, out, sizeof(out), 0);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) /* ECONNRESET too: either way the session is gone from here */
+                return in_open ? 1 : 2;
+            if ((r = write_all(STDOUT_FILENO, out, (size_t)n)) != 0)
+                return al__fail(r, "writing standard output");
+        }
+        if (p[1].revents & POLLOUT) {
+            n = send(sock, in + inoff, inlen - inoff, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n < 0 && errno != EINTR && errno != EAGAIN)
+                return in_open ? 1 : 2;
+            if (n > 0)
+                inoff += (size_t)n;
+        }
+        if (p[0].fd >= 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            n = read(STDIN_FILENO, in, sizeof(in));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                in_open = 0; /* the rest of the output still comes until the daemon closes */
+                continue;
+            }
+            inoff = 0;
+            inlen = (size_t)n;
+            if ((key = memchr(in, DETACH_KEY, inlen)) != NULL) {
+                inlen = (size_t)(key - in); /* what came before it still goes */
+                detach = 1;
+            }
+        }
+    }
+}
+
+static const char attach_help[] =
+    "usage: airlock attach [--socket PATH] SESSION\n"
+    "\n"
+    "Connects this terminal to a running session's terminal: what you type goes to the\n"
+    "session, what it prints comes here unchanged. Ctrl-] detaches (the session goes on).\n"
+    "The session's terminal takes this terminal's size when attaching. When standard\n"
+    "input is not a terminal, its bytes are sent and, at its end, the output is shown\n"
+    "until the session ends.\n";
+
+int
+cmd_attach(int argc, char **argv)
+{
+    struct sigaction sa = {0}, old_int, old_term, old_hup, old_pipe;
+    struct termios saved, raw;
+    struct cli_ctl_args a;
+    struct winsize ws;
+    struct cli_ctl c;
+    cJSON *req, *reply = NULL;
+    int r, rc, tty, restore = 0;
+
+    if ((rc = cli_ctl_parse(argc, argv, attach_help, 0, 1, &a)) >= 0 ||
+        (rc = cli_session_arg("attach", a.pos[0])) >= 0)
+        return rc;
+    tty = isatty(STDIN_FILENO);
+    if ((rc = cli_ctl_open(&c, "attach", a.sock)) != CLI_OK)
+        goto out;
+    req = cli_ctl_request(&c, "attach");
+    if (req != NULL && cJSON_AddStringToObject(req, "session", a.pos[0]) == NULL) {
+        cJSON_Delete(req);
+        req = NULL;
+    }
+    if (req != NULL && (ioctl(tty ? STDIN_FILENO : STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) &&
+        ws.ws_row > 0 && ws.ws_col > 0 &&
+        (cJSON_AddNumberToObject(req, "rows", ws.ws_row) == NULL ||
+         cJSON_AddNumberToObject(req, "cols", ws.ws_col) == NULL)) {
+        cJSON_Delete(req);
+        req = NULL;
+    }
+    if ((rc = cli_ctl_call(&c, req, &reply)) != CLI_OK)
+        goto out;
+    rc = CLI_FAIL;
+    /* From here on the connection carries raw terminal bytes; anything that came with
+     * the reply line is already the session's output. */
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, &old_pipe);
+    if (tty) {
+        if (tcgetattr(STDIN_FILENO, &saved) != 0) {
+            rc = cli_fail("attach", al__fail(-errno, "reading the terminal's settings"));
+            goto signals;
+        }
+        raw = saved;
+        cfmakeraw(&raw);
+        if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) != 0) {
+            rc = cli_fail("attach", al__fail(-errno, "switching the terminal to raw mode"));
+            goto signals;
+        }
+        restore = 1;
+        fprintf(stderr, "[attached to ");
+        cli_put_escaped(stderr, a.pos[0]);
+        fprintf(stderr, "; Ctrl-] detaches]\r\n");
+    }
+    if (al_ctl_pending(&c.rd) > 0 &&
+        (r = write_all(STDOUT_FILENO, c.rd.buf.data, al_ctl_pending(&c.rd))) != 0) {
+        rc = cli_fail("attach", al__fail(r, "writing standard output"));
+        goto signals;
+    }
+    r = pump(c.fd);
+    if (restore)
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    restore = 0;
+    if (r < 0) {
+        rc = cli_fail("attach", r);
+        goto signals;
+    }
+    fprintf(stderr, r == 1 ? "[airlockd closed the connection to " : "[detached from ");
+    cli_put_escaped(stderr, a.pos[0]);
+    fprintf(stderr, r == 1   ? ": the session ended]\n"
+                    : r == 2 ? " at the end of standard input]\n"
+                             : "; it goes on]\n");
+    rc = CLI_OK;
+  signals:
+    if (restore)
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
+out:
+    cJSON_Delete(reply);
+    cli_ctl_close(&c);
+    return rc;
+}
