@@ -216,7 +216,8 @@ crossing_collect(struct daemon *d, struct session *s, cJSON *plans, cJSON *refus
     struct al_outbox_limits lim;
     struct al_outbox *o = NULL;
     const struct al_proposal *p;
-    size_t i;
+    const char *first_over = NULL;
+    size_t i, over = 0;
     int r;
 
     if (s->c == NULL)
@@ -227,6 +228,12 @@ crossing_collect(struct daemon *d, struct session *s, cJSON *plans, cJSON *refus
         return r;
     for (i = 0; i < al_outbox_count(o); i++) {
         p = al_outbox_get(o, i);
+        if (p->err == AL_EQUOTA) {
+            /* Over the cap: one record for all of them, not one durable write each. */
+            if (over++ == 0)
+                first_over = p->name;
+            continue;
+        }
         if (p->err != 0) {
             refusal(d, s, p->name, p->err, p->reason, refused);
             continue;
@@ -240,6 +247,14 @@ crossing_collect(struct daemon *d, struct session *s, cJSON *plans, cJSON *refus
             snprintf(reason, sizeof(reason), "%s: %s: %s", p->name, al_strerror(r), al_errdetail());
             refusal(d, s, p->name, r, reason, refused);
         }
+    }
+    if (over > 0) {
+        char reason[AL_OUTBOX_REASON_MAX];
+
+        snprintf(reason, sizeof(reason),
+                 "%zu proposals over the cap of %u per session were not taken (the first: %s)",
+                 over, d->config->plans.max_proposals_per_session, first_over);
+        refusal(d, s, "(over the cap)", AL_EQUOTA, reason, refused);
     }
     al_outbox_free(o);
     return 0;

@@ -25,6 +25,7 @@
 
 #define READ_CHUNK (64 * 1024)
 #define ID_MAX 64
+#define DRAIN_MAX (1024 * 1024)
 
 struct conn {
     struct daemon *d;
@@ -33,6 +34,7 @@ struct conn {
     struct al_ctl_reader rd;
     int subscribed;
     int closing;
+    size_t draining; /* finishing: bytes still to read and drop before closing */
     struct session *attached;
 };
 
@@ -73,6 +75,46 @@ conn_close(struct conn *c)
     c->attached = NULL;
     unlink_conn(c);
     uv_close((uv_handle_t *)&c->pipe, on_closed);
+}
+
+static void
+on_shutdown(uv_shutdown_t *req, int status)
+{
+    struct conn *c = req->handle->data;
+
+    (void)status;
+    free(req);
+    /* Closing with unread input would reset the connection and could destroy the reply
+     * before the client reads it: the input is read and dropped until the client closes
+     * or DRAIN_MAX bytes have gone. */
+    if (c->draining == 0 && !uv_is_closing((uv_handle_t *)&c->pipe))
+        uv_close((uv_handle_t *)&c->pipe, on_closed);
+}
+
+/* Closes c once what was queued to it has been written (uv_close would cancel it), so a
+ * refused client still reads why. */
+static void
+conn_finish(struct conn *c)
+{
+    uv_shutdown_t *req;
+
+    if (c->closing)
+        return;
+    req = malloc(sizeof(*req));
+    if (req == NULL) {
+        conn_close(c);
+        return;
+    }
+    c->closing = 1;
+    if (c->attached != NULL)
+        session_detach(c->attached, c);
+    c->attached = NULL;
+    unlink_conn(c);
+    c->draining = DRAIN_MAX;
+    if (uv_shutdown(req, (uv_stream_t *)&c->pipe, on_shutdown) != 0) {
+        free(req);
+        uv_close((uv_handle_t *)&c->pipe, on_closed);
+    }
 }
 
 int
@@ -611,6 +653,15 @@ on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
     cJSON *req;
     int r;
 
+    if (c->draining > 0) {
+        if (n < 0 || (size_t)n >= c->draining) {
+            c->draining = 0;
+            uv_close((uv_handle_t *)&c->pipe, on_closed);
+        } else if (n > 0) {
+            c->draining -= (size_t)n;
+        }
+        goto out;
+    }
     if (n < 0) {
         conn_close(c);
         goto out;
@@ -624,8 +675,7 @@ on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
     if ((r = al_ctl_feed(&c->rd, b->base, (size_t)n)) != 0) {
         /* Framing is lost: answer once and hang up. */
         conn_reply(c, reply_error(NULL, r));
-        uv_read_stop(st);
-        conn_close(c);
+        conn_finish(c);
         goto out;
     }
     while (!c->closing && c->attached == NULL && (r = al_ctl_next(&c->rd, &req)) != 0) {
@@ -669,7 +719,7 @@ on_connection(uv_stream_t *server, int status)
         al_warn("control connection from uid %ld refused", (long)cred.uid);
         conn_reply(c, reply_error(NULL, al__fail(AL_EPEER, "only uid %ld may use this socket",
                                                  (long)getuid())));
-        conn_close(c);
+        conn_finish(c);
         return;
     }
     uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
@@ -733,11 +783,20 @@ server_start(struct daemon *d)
     return 0;
 }
 
+/* Connections being drained after a refusal are no longer listed: find them by walking. */
+static void
+close_draining(uv_handle_t *h, void *arg)
+{
+    if (h->type == UV_NAMED_PIPE && h != arg && !uv_is_closing(h))
+        uv_close(h, on_closed);
+}
+
 void
 server_stop(struct daemon *d)
 {
     while (d->conns != NULL)
         conn_close(d->conns);
+    uv_walk(d->loop, close_draining, &d->server);
     uv_close((uv_handle_t *)&d->server, NULL);
     unlink(d->socket_path);
 }

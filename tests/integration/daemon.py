@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+"""daemon.py: airlockd end to end, through its control socket, with scripted agents.
+
+The crossing both ways (a proposal becomes a pending plan, a signature by the approver
+key delivers it into a new session of the other side, which verifies it with `airlock
+verify`), forged approvals, hostile outboxes, the control socket's own defences,
+transcripts, attach, hand-off, reload, audit and shutdown.
+"""
+
+import base64
+import io
+import json
+import os
+import re
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tarfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ctl import AIRLOCK, AIRLOCKD, Checks, Conn, World, need_binaries  # noqa: E402
+
+t = Checks()
+need_binaries(t)
+w = World(extra_config={"plans": {"max_proposals_per_session": 10, "max_pending": 40}})
+
+
+def start(side, task):
+    r = w.req("start", side=side, task=task)
+    if not r.get("ok"):
+        raise RuntimeError("start %s %r: %r\n%s" % (side, task, r, w.logtext()))
+    return r["session"]["id"]
+
+
+def pending_from(sid):
+    return [p for p in w.plans("pending") if p["session"] == sid]
+
+
+def runs():
+    try:
+        with open(w.ws + "/runs.txt") as f:
+            return f.read().split()
+    except FileNotFoundError:
+        return []
+
+
+try:
+    w.start()
+
+    # ---- the socket itself ----
+    st = os.stat(w.sock)
+    t.check(stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600,
+            "the control socket is mode 0600", oct(st.st_mode))
+    t.check(stat.S_IMODE(os.stat(os.path.dirname(w.sock)).st_mode) == 0o700,
+            "its directory is mode 0700")
+    r = w.req("status")
+    t.check(r["ok"] and r["approver"] and r["sessions"] == 0, "status names the approver key", r)
+
+    # ---- online -> offline: research, then act on local files ----
+    sid = start("online", "propose:The next match is on Saturday; remind me to book tickets")
+    s = w.wait_ended(sid)
+    t.check(s["status"] == 0 and s["reason"] == "exit", "the online session ended cleanly", s)
+    ps = pending_from(sid)
+    t.check(len(ps) == 1 and ps[0]["from"] == "online" and ps[0]["to"] == "offline",
+            "its outbox became one pending plan addressed to offline", ps)
+    p = ps[0]
+    art = w.artifact(p["id"])
+    t.check(b"remind me to book tickets" in art, "the artifact carries the proposal's text")
+    r = w.req("approve", id=p["id"], signature=w.sign(p["id"]))
+    t.check(r.get("ok") and r["plan"]["state"] == "delivered" and
+            r["session"]["side"] == "offline" and r["session"]["plan"] == p["id"],
+            "approve with the approver's signature delivers into a new offline session", r)
+    off = r["session"]["id"]
+    s = w.wait_ended(off)
+    t.check(s["status"] == 0, "the offline agent verified the plan with airlock verify (exit 0)",
+            s)
+    t.check(runs() == [p["id"]], "the offline agent acted once, in the workspace", runs())
+    with open("%s/got-%s.md" % (w.ws, p["id"])) as f:
+        t.check("book tickets" in f.read(), "/airlock/inbox/plan.md held the plan's text")
+    r = w.req("plan", id=p["id"])
+    t.check("signature" in r and r["plan"]["delivered_to"] == off,
+            "the plan records its signature and the session it went to", r.get("plan"))
+
+    # ---- offline -> online, and the answer coming back ----
+    sid = start("offline", "propose:Opening hours of the city library?")
+    w.wait_ended(sid)
+    ps = pending_from(sid)
+    t.check(len(ps) == 1 and ps[0]["to"] == "online", "an offline proposal is addressed online",
+            ps)
+    r = w.req("approve", id=ps[0]["id"], signature=w.sign(ps[0]["id"]))
+    t.check(r.get("ok") and r["session"]["side"] == "online",
+            "approving it starts an online session", r)
+    on = r["session"]["id"]
+    w.wait_ended(on)
+    back = pending_from(on)
+    t.check(len(back) == 1 and back[0]["to"] == "offline" and
+            b"researched: Opening hours" in w.artifact(back[0]["id"]),
+            "the online session's answer is a new pending plan for offline", back)
+
+    # ---- forged and replayed approvals ----
+    victim = back[0]
+    other_key = w.keygen("intruder")
+    r = w.req("approve", id=victim["id"], signature=w.sign(victim["id"], key=other_key))
+    t.check(r.get("error") == "EKEYID", "a signature by another key is refused (EKEYID)", r)
+    sid = start("online", "propose:a different plan")
+    w.wait_ended(sid)
+    other_plan = pending_from(sid)[0]
+    r = w.req("approve", id=victim["id"], signature=w.sign(other_plan["id"]))
+    t.check(r.get("error") == "ESIGNATURE",
+            "the right key's signature over another plan is refused (ESIGNATURE)", r)
+    r = w.req("plan", id=p["id"])
+    r = w.req("approve", id=p["id"], signature=r["signature"])
+    t.check(r.get("error") == "ESTATE", "replaying a delivered plan's approval is refused (ESTATE)",
+            r)
+    t.check(runs() == [p["id"]], "and the replay delivered nothing", runs())
+    if subprocess.run(["sh", "-c", "command -v minisign"], stdout=subprocess.DEVNULL).returncode == 0:
+        # The right key and the right bytes, but a trusted comment naming the wrong direction.
+        path = "%s/swap.airlock" % w.base
+        with open(path, "wb") as f:
+            f.write(w.artifact(victim["id"]))
+        comment = "airlock id=%s from=offline to=online approved=2026-11-23T00:00:00Z" % \
+            victim["id"]
+        subprocess.run(["minisign", "-S", "-s", w.cfg + "/airlock/approver.key", "-m", path,
+                        "-t", comment], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, input=b"\n")
+        with open(path + ".minisig") as f:
+            r = w.req("approve", id=victim["id"], signature=f.read())
+        t.check(r.get("error") == "ECOMMENT",
+                "a signature whose trusted comment names another direction is refused (ECOMMENT)",
+                r)
+    r = w.req("plan", id=victim["id"])
+    t.check(r["plan"]["state"] == "pending", "after every refused approval the plan is pending",
+            r["plan"])
+    r = w.req("reject", id=victim["id"], reason="not what I asked for")
+    t.check(r.get("ok") and r["plan"]["state"] == "rejected" and
+            r["plan"]["reason"] == "not what I asked for", "reject records the reason", r)
+    r = w.req("approve", id=victim["id"], signature=w.sign(victim["id"]))
+    t.check(r.get("error") == "ESTATE", "a rejected plan cannot be approved", r)
+    r = w.req("approve", id="0" * 32, signature="x")
+    t.check(r.get("error") == "ENOTFOUND", "an unknown plan id is ENOTFOUND", r)
+
+    # ---- hostile outboxes, collected on demand while the agent is still running ----
+    def hostile(task, want, desc, timeout=10):
+        sid = start("offline", task)
+        time.sleep(0.3)  # let the agent make its mess
+        t0 = time.time()
+        r = w.req("collect", session=sid)
+        took = time.time() - t0
+        w.req("stop", session=sid)
+        errs = [x["error"] for x in r.get("refused", [])]
+        t.check(r.get("ok") and want in errs and took < timeout,
+                "%s: refused with %s in %.2f s" % (desc, want, took), r)
+        return sid, r
+
+    sid, r = hostile("symlink", "ESYMLINK", "a symlink to a host file")
+    t.check(r["plans"] == [] and all(b"root:" not in w.artifact(x["id"]) for x in w.plans()),
+            "no plan carries the link's target")
+    hostile("fifo", "EFIFO", "a FIFO (the daemon did not block)")
+    hostile("big", "EMEMBERSIZE", "a 1 GiB sparse file", timeout=5)
+    hostile("utf8", "EUTF8", "invalid UTF-8")
+    sid, r = hostile("many", "EQUOTA", "a thousand tiny files")
+    t.check(len(r["plans"]) == 10, "exactly the per-session cap of 10 plans was taken",
+            len(r["plans"]))
+    sid = start("offline", "writing")
+    time.sleep(0.3)
+    r = w.req("collect", session=sid)
+    w.req("stop", session=sid)
+    errs = [x["error"] for x in r.get("refused", [])]
+    def member(art, name):
+        with tarfile.open(fileobj=io.BytesIO(art)) as tf:
+            return tf.extractfile(name).read()
+
+    ok_snapshot = all(re.fullmatch(rb"(more\n)*", member(w.artifact(x["id"]), "growing.md"))
+                      for x in r.get("plans", []))
+    t.check(r.get("ok") and ("EUNSTABLE" in errs or (len(r["plans"]) == 1 and ok_snapshot)),
+            "a file still being written is refused (EUNSTABLE) or taken as a whole snapshot", r)
+    refused_dir = w.state + "/airlock/refused"
+    t.check(os.path.isdir(refused_dir) and len(os.listdir(refused_dir)) >= 5,
+            "refused proposals are kept for inspection", refused_dir)
+
+    # ---- collection at the end and two-file plans ----
+    sid = start("offline", "two:a plan with two files")
+    w.wait_ended(sid)
+    ps = pending_from(sid)
+    t.check(len(ps) == 1 and b"notes.txt" in w.artifact(ps[0]["id"]),
+            "a directory in the outbox is one plan of its files", ps)
+    r = w.req("collect", session=sid)
+    t.check(r.get("ok") and r["plans"] == [], "collecting an ended session again takes nothing", r)
+
+    # ---- transcripts, attach, hand-off ----
+    sid = start("offline", "echo:hello-from-the-agent")
+    w.wait_for(lambda: w.session(sid)["transcript_bytes"] > 0, what="transcript")
+    r = w.req("transcript", session=sid)
+    t.check(b"hello-from-the-agent" in base64.b64decode(r["data"]),
+            "the transcript records the agent's output", r)
+    c = Conn(w.sock, timeout=10)
+    c.send_raw(json.dumps({"op": "attach", "session": sid, "rows": 30, "cols": 100}).encode() +
+               b"\n")
+    r = c.readline()
+    t.check(r and r.get("ok"), "attach is accepted", r)
+    c.buf = b""
+    c.send_raw(b"typed-by-a-person\n")
+    got = b""
+    end = time.time() + 10
+    while b"typed-by-a-person" not in got and time.time() < end:
+        try:
+            chunk = c.sock.recv(4096)
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        got += chunk
+    t.check(b"typed-by-a-person" in got, "typed input reaches the session's terminal (echoed)",
+            got)
+    r = w.req("handoff", session=sid)
+    t.check(r.get("ok") and len(r["plans"]) == 1 and r["plans"][0]["to"] == "online" and
+            b"hello-from-the-agent" in w.artifact(r["plans"][0]["id"]),
+            "hand-off turns the transcript into a plan for the other side", r)
+    r = w.req("stop", session=sid)
+    t.check(r.get("ok") and r["session"]["state"] == "ended" and
+            r["session"]["reason"] == "stopped", "stop ends the session (reason: stopped)", r)
+    c.sock.settimeout(5)
+    try:
+        rest = c.sock.recv(4096)
+        while rest:
+            rest = c.sock.recv(4096)
+        closed = True
+    except OSError:
+        closed = False
+    t.check(closed, "the attached client is disconnected when the session ends")
+    c.close()
+
+    # ---- nothing of the host's control plane is visible inside ----
+    sid = start("offline", "look:" + w.sock)
+    w.wait_ended(sid)
+    data = base64.b64decode(w.req("transcript", session=sid)["data"])
+    t.check(b"INVISIBLE" in data, "the control socket does not exist inside a compartment", data)
+
+    # ---- the control socket's defences ----
+    c = w.conn()
+    c.send_raw(b'{"op": "status",\n')
+    r = c.readline()
+    t.check(r.get("error") == "EJSON", "malformed JSON gets EJSON", r)
+    r = c.request("hello")
+    t.check(r.get("ok"), "and the connection stays usable", r)
+    r = c.request("launch-missiles")
+    t.check(r.get("error") == "EPROTO", "an unknown op gets EPROTO", r)
+    r = c.request("status", extra=1)
+    t.check(r.get("error") == "EJSONUNKNOWN", "an unknown argument gets EJSONUNKNOWN", r)
+    c.send_raw(b'{"op":"hello","op":"status"}\n')
+    r = c.readline()
+    t.check(r.get("error") == "EJSONDUPKEY", "a duplicate key gets EJSONDUPKEY", r)
+    c.send_raw(b'{"op":"hello","tag":"t-1"}\n')
+    r = c.readline()
+    t.check(r.get("tag") == "t-1", "the request tag is echoed", r)
+    c.close()
+    c = w.conn()
+    try:
+        c.send_raw(b'{"op":"' + b"a" * (300 * 1024))
+        r = c.readline()
+        tail = c.sock.recv(10)
+    except OSError as e:
+        r, tail = None, str(e)
+    t.check(r is not None and r.get("error") == "ETOOBIG" and tail == b"",
+            "a line over 256 KiB gets ETOOBIG and the connection is closed", (r, tail))
+    c.close()
+    if os.getuid() == 0:
+        # Another uid, but allowed through the 0700 directory by its file-system uid, so
+        # that the daemon's own SO_PEERCRED check is what refuses it.
+        pid = os.fork()
+        if pid == 0:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            os.setresuid(0, 65534, 0)
+            libc.setfsuid(0)
+            try:
+                c = Conn(w.sock, timeout=10)
+                r = c.readline()  # refused before it can say anything
+                os._exit(0 if r and r.get("error") == "EPEER" else 1)
+            except Exception as e:
+                print("#   second user: %r" % e)
+                sys.stdout.flush()
+                os._exit(2)
+        _, status = os.waitpid(pid, 0)
+        t.check(os.WEXITSTATUS(status) == 0, "a second user's connection is refused (EPEER)")
+    else:
+        print("# a second uid cannot be simulated without root; the root run covers EPEER")
+    r = w.req("hello")
+    t.check(r.get("ok"), "the daemon still answers after all of that", r)
+
+    # ---- reload ----
+    with open(w.config_path) as f:
+        cfg = json.load(f)
+    cfg["plans"]["max_bytes"] = 4096
+    with open(w.config_path, "w") as f:
+        json.dump(cfg, f)
+    ev = w.conn()
+    ev.request("subscribe")
+    w.proc.send_signal(signal.SIGHUP)
+    r = ev.readline()
+    t.check(r and r.get("event") == "config.reloaded", "SIGHUP reloads and says so", r)
+    with open(w.config_path, "w") as f:
+        f.write('{"plans": {"max_bytes": "big"}}')
+    w.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    t.check(w.req("hello").get("ok") and "plans.max_bytes" in w.logtext(),
+            "a bad configuration on reload is named and the daemon keeps running")
+    ev.close()
+
+    # ---- audit ----
+    r = subprocess.run([AIRLOCK, "log", "--verify", w.state + "/airlock/audit.jsonl"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=w.env)
+    t.check(r.returncode == 0, "airlock log --verify: the audit chain is intact",
+            r.stdout.decode())
+    with open(w.state + "/airlock/audit.jsonl") as f:
+        events = [json.loads(line)["event"] for line in f]
+    for e in ("daemon.start", "session.start", "session.end", "plan.pending", "plan.approved",
+              "plan.delivered", "plan.rejected", "plan.approval_refused", "proposal.refused",
+              "config.reloaded", "config.reload_failed"):
+        t.check(e in events, "the audit log records " + e)
+
+    # ---- shutdown with a session running ----
+    sid = start("online", "sleep")
+    pid = None
+    with open(w.state + "/airlock/audit.jsonl") as f:
+        for line in f:
+            rec = json.loads(line)
+            if rec["event"] == "session.start" and rec["data"]["session"] == sid:
+                pid = rec["data"]["pid"]
+    t0 = time.time()
+    rc = w.stop(signal.SIGTERM)
+    t.check(rc == 0 and time.time() - t0 < 10, "SIGTERM stops the daemon cleanly (exit 0)", rc)
+    alive = pid is not None and os.path.exists("/proc/%d" % pid)
+    t.check(pid is not None and not alive, "its running session did not outlive it", pid)
+    t.check(not os.path.exists(w.sock), "the socket is removed")
+
+    # ---- a bad configuration stops the start, naming the field ----
+    with open(w.config_path, "w") as f:
+        f.write('{"online": {"allow": ["*"]}}')
+    r = subprocess.run([AIRLOCKD], env=w.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=30)
+    t.check(r.returncode == 1 and b"online.allow[0]" in r.stdout,
+            "airlockd refuses to start on a bad configuration and names the field",
+            r.stdout.decode())
+except Exception as e:  # a broken step is a failure, with the daemon's log
+    import traceback
+    t.check(False, "the test ran to the end", traceback.format_exc() + "\n" + w.logtext())
+finally:
+    w.cleanup()
+t.finish()
