@@ -5,11 +5,12 @@
  * Libc system-call wrappers only: no allocation, no stdio, no locks. Every failure writes
  * {step, errno, op} to the error pipe and exits 127; the parent names the step.
  *
- * The process is PID 1 of its namespace. It builds the file system, then forks the
- * command's process, which confines itself in the house order (close fds, drop
- * capabilities, no_new_privs, landlock, seccomp) and execs. PID 1 stays behind as the
- * reaper: when the command ends it exits with the command's status, and the kernel kills
- * everything else in the namespace with it.
+ * The process is PID 1 of its namespace. It builds the file system, hands the pty master,
+ * the outbox and (online) the listener to the parent, then forks the command's process,
+ * which confines itself in the house order (close fds, drop capabilities, no_new_privs,
+ * landlock, seccomp), waits at the start gate if the compartment is gated, and execs. PID 1 stays
+ * behind as the reaper: when the command ends it exits with the command's status, and the kernel
+ * kills everything else in the namespace with it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,26 +39,42 @@
 #define NEWROOT "/newroot"
 #define OLDROOT "/oldroot"
 
-/* Closes every descriptor but the channels to the parent. */
-static void
-keep_only(const struct al__child *c)
+/*
+ * Closes every descriptor from `from` up except those in keep[0..n) (negative entries are
+ * ignored): close_range() over the gaps between them, in ascending order.
+ */
+static int
+close_except(unsigned from, int *keep, int n)
 {
-    int keep[3] = {c->sync_fd, c->err_fd, c->sock_fd}, i, j, t;
-    unsigned next = 0;
+    unsigned next = from;
+    int i, j, t, r = 0;
 
-    for (i = 0; i < 3; i++) /* sort the three, then close the gaps around them */
-        for (j = i + 1; j < 3; j++)
+    for (i = 0; i < n; i++) /* a handful of entries: sort them in place */
+        for (j = i + 1; j < n; j++)
             if (keep[j] < keep[i]) {
                 t = keep[i];
                 keep[i] = keep[j];
                 keep[j] = t;
             }
-    for (i = 0; i < 3; i++) {
-        if ((unsigned)keep[i] > next)
-            close_range(next, (unsigned)keep[i] - 1, 0);
+    for (i = 0; i < n; i++) {
+        if (keep[i] < 0 || (unsigned)keep[i] < next)
+            continue;
+        if ((unsigned)keep[i] > next && close_range(next, (unsigned)keep[i] - 1, 0) != 0)
+            r = -1;
         next = (unsigned)keep[i] + 1;
     }
-    close_range(next, ~0U, 0);
+    if (close_range(next, ~0U, 0) != 0)
+        r = -1;
+    return r;
+}
+
+/* Closes every descriptor but the channels to the parent. */
+static void
+keep_only(const struct al__child *c)
+{
+    int keep[3] = {c->sync_fd, c->err_fd, c->sock_fd};
+
+    (void)close_except(0, keep, 3);
 }
 
 static void
@@ -305,6 +322,21 @@ open_pty(const struct al__child *c)
     return slave;
 }
 
+/*
+ * The outbox's root, for the parent to collect proposals from after the session. The
+ * descriptor pins the tmpfs: when the compartment ends and its mount namespace goes, the
+ * mount is detached but lives on while a file refers to it (see the design note).
+ */
+static void
+send_outbox(const struct al__child *c)
+{
+    int fd = open("/airlock/outbox", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd < 0 || send_fd(c->sock_fd, fd) != 0)
+        fail(c, AL__STEP_OUTBOX, -1);
+    close(fd);
+}
+
 /* Online: the proxy's listener lives in this network namespace; the parent serves it. */
 static void
 send_listener(const struct al__child *c)
@@ -368,7 +400,10 @@ apply_landlock(const struct al__child *c)
     if (fd < 0)
         return -1;
     for (i = 0; i < c->n_ll_rules; i++) {
-        pfd = open(c->ll_rules[i].path, O_PATH | O_CLOEXEC);
+        /* Never through a link: a read-only bind whose source was swapped for a link
+         * after the parent checked it arrives as a link, and its rule must not grant
+         * anything on what the link names. */
+        pfd = open(c->ll_rules[i].path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (pfd < 0) {
             if (errno == ENOENT)
                 continue; /* an optional directory this host does not have */
@@ -399,6 +434,31 @@ fail:
     return -1;
 }
 
+/*
+ * The start gate, after seccomp so that everything the command will run under is in
+ * force: say so on the error pipe, then wait for the parent's one byte. End-of-file means
+ * the parent closed the socket (al_compartment_free) or died; the command then never
+ * runs. Both descriptors are close-on-exec, so the command does not inherit them.
+ */
+static void
+gate(const struct al__child *c)
+{
+    struct al__child_error ready = {.step = AL__STEP_GATE, .err = 0, .op = -1};
+    ssize_t k;
+    char b;
+
+    if (write(c->err_fd, &ready, sizeof(ready)) != (ssize_t)sizeof(ready))
+        fail(c, AL__STEP_GATE, -1);
+    do
+        k = read(c->sock_fd, &b, 1);
+    while (k < 0 && errno == EINTR);
+    if (k != 1) {
+        if (k == 0)
+            errno = EPIPE;
+        fail(c, AL__STEP_GATE, -1);
+    }
+}
+
 __attribute__((noreturn)) static void
 command(const struct al__child *c, int slave)
 {
@@ -409,10 +469,14 @@ command(const struct al__child *c, int slave)
     if (ioctl(slave, TIOCSCTTY, 0) != 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 ||
         dup2(slave, 2) < 0)
         fail(c, AL__STEP_TTY, -1);
-    /* Everything but stdio and the error pipe (close-on-exec) goes now. */
-    if ((c->err_fd > 3 && close_range(3, (unsigned)c->err_fd - 1, 0) != 0) ||
-        close_range((unsigned)c->err_fd + 1, ~0U, 0) != 0)
-        fail(c, AL__STEP_CLOSE_FDS, -1);
+    /* Everything but stdio, the error pipe and, gated, the socket the release comes on
+     * goes now; those two are close-on-exec. */
+    {
+        int keep[2] = {c->err_fd, c->gated ? c->sock_fd : -1};
+
+        if (close_except(3, keep, 2) != 0)
+            fail(c, AL__STEP_CLOSE_FDS, -1);
+    }
     for (i = 0; i < c->n_rlimits; i++) {
         struct rlimit rl = {.rlim_cur = c->rlimits[i].value, .rlim_max = c->rlimits[i].value};
 
@@ -428,6 +492,8 @@ command(const struct al__child *c, int slave)
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &c->seccomp[0]) != 0 ||
         prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &c->seccomp[1]) != 0)
         fail(c, AL__STEP_SECCOMP, -1);
+    if (c->gated)
+        gate(c);
     execve(c->exe, c->argv, c->envp);
     fail(c, AL__STEP_EXEC, -1);
 }
@@ -469,9 +535,12 @@ al__child_main(const struct al__child *c)
         fail(c, AL__STEP_HOSTNAME, -1);
     loopback_up(c);
     slave = open_pty(c);
+    send_outbox(c);
     if (c->side == AL_SIDE_ONLINE)
         send_listener(c);
-    close(c->sock_fd);
+    /* Gated, the command's process keeps the socket to receive its release on. */
+    if (!c->gated)
+        close(c->sock_fd);
     cmd = fork();
     if (cmd < 0)
         fail(c, AL__STEP_FORK, -1);
@@ -480,6 +549,8 @@ al__child_main(const struct al__child *c)
     /* The reaper keeps nothing the command could use, and no privilege. */
     close(slave);
     close(c->err_fd);
+    if (c->gated)
+        close(c->sock_fd);
     {
         int null = open("/dev/null", O_RDWR | O_CLOEXEC), fd;
 

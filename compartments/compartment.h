@@ -3,9 +3,10 @@
  *
  * A compartment is a child in new user, mount, PID, network, IPC, UTS and cgroup
  * namespaces on a tmpfs root (see docs/internals/compartments.md for what it sees). The
- * caller gets the master side of the session's pseudo-terminal, and for the online
- * compartment the listening socket its proxy must serve. Nothing is weakened when the
- * kernel lacks a protection: the start fails and names the step and the errno.
+ * caller gets the master side of the session's pseudo-terminal, a directory descriptor on
+ * the outbox, a pidfd, and for the online compartment the listening socket its proxy must
+ * serve. Nothing is weakened when the kernel lacks a protection: the start fails and names
+ * the step and the errno.
  */
 #ifndef AIRLOCK_COMPARTMENT_H
 #define AIRLOCK_COMPARTMENT_H
@@ -27,21 +28,60 @@ struct al_compartment_spec {
     const char *term;      /* TERM for the session, or NULL */
     const char *lang;      /* LANG for the session, or NULL */
     struct al_limits limits;
+    /* Host directories bound read-only at the same path (landlock: read and execute). Each
+     * must be absolute, exist, be a directory and be its own real path (no symbolic link
+     * in it); not "/", not an ancestor of the compartment's own directories (/usr, /etc,
+     * /tmp, /home/agent, ...), not in /proc, /sys, /dev, /airlock, /workspace or
+     * /home/agent. At most 32. */
+    char *const *ro_binds;
+    size_t n_ro_binds;
+    /* Online only, or NULL: a host directory bound read-write at /home/agent (HOME)
+     * instead of a fresh tmpfs, so that it persists across sessions. */
+    const char *home;
+    /* NULL, or extra "NAME=value" entries for the environment, NULL-terminated. NAME is
+     * [A-Za-z_][A-Za-z0-9_]*, at most once, and not one the compartment sets itself
+     * (al_config_env_overridden): otherwise the start fails with AL_EINVAL. */
+    char *const *env;
+    /* If set, al_compartment_start returns once the command's process is fully confined
+     * and blocked just before execve; al_compartment_release lets it run. */
+    int gated;
 };
 
 struct al_compartment;
 
 /*
- * Starts a compartment. Returns 0 once the command is running (execve succeeded), or a
- * negative code: -errno from the parent's own calls, or AL_ESANDBOX with al_errdetail()
- * naming the child's failed step and its errno.
+ * Starts a compartment. Returns 0 once the command is running (execve succeeded), or, for
+ * a gated spec, once the command's process has applied its whole confinement (mounts,
+ * descriptors, capabilities, no_new_privs, landlock, seccomp) and waits just before
+ * execve. Otherwise a negative code: AL_EINVAL for a bad spec, -errno from the parent's
+ * own calls, or AL_ESANDBOX with al_errdetail() naming the child's failed step and its
+ * errno (or the ro_binds, workspace, inbox or home path that cannot be used).
  */
 int al_compartment_start(const struct al_compartment_spec *spec,
                          struct al_compartment **out) AL_WUR;
 
+/*
+ * Opens the start gate of a gated compartment: the command may execve. Returns 0 once
+ * execve succeeded; AL_ESANDBOX with al_errdetail() naming the step (executing the
+ * command, or the compartment ended first) and its errno, after which the compartment is
+ * killed; AL_ESTATE if c is not gated or was released before. A gated command never
+ * executes unless this is called: if the caller dies, or kills or frees c, first, the
+ * compartment ends without running it.
+ */
+int al_compartment_release(struct al_compartment *c) AL_WUR;
+
 pid_t al_compartment_pid(const struct al_compartment *c);
-/* The pseudo-terminal master (owned by c). */
+/* The pseudo-terminal master (owned by c; O_CLOEXEC). */
 int al_compartment_pty(const struct al_compartment *c);
+/* A pidfd (owned by c; O_CLOEXEC) of the compartment's first process: readable once it has
+ * ended, after which al_compartment_wait(c, 0, ...) reaps it without blocking. */
+int al_compartment_pidfd(const struct al_compartment *c);
+/* A directory descriptor (O_RDONLY | O_DIRECTORY | O_CLOEXEC; owned by c) on the root of
+ * the compartment's /airlock/outbox tmpfs. It stays usable after the compartment has
+ * ended, until al_compartment_free: the open descriptor keeps the file system alive. Its
+ * contents are the agent's: open them with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS
+ * ...) and O_NOFOLLOW | O_NONBLOCK, and trust nothing in them. */
+int al_compartment_outbox(const struct al_compartment *c);
 /* Online: the listener on 127.0.0.1:3128 inside the compartment's network (owned by c);
  * -1 offline. */
 int al_compartment_listener(const struct al_compartment *c);
@@ -64,7 +104,8 @@ int al_compartment_wait_until(struct al_compartment *c, int64_t deadline_ms, int
 /* Kills the whole compartment (its PID namespace dies with its first process). */
 void al_compartment_kill(struct al_compartment *c);
 
-/* Kills it if still running, reaps it, closes its descriptors, removes its cgroups. */
+/* Kills it if still running, reaps it, closes its descriptors (pty, pidfd, outbox,
+ * listener), removes its cgroups. */
 void al_compartment_free(struct al_compartment *c);
 
 /* What the kernel provides, for `airlock check` and for refusing to start without it. */

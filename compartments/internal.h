@@ -27,6 +27,7 @@
     X(HOSTNAME, "setting the host name")                                                           \
     X(LOOPBACK, "bringing up the loopback interface")                                              \
     X(LISTENER, "creating the proxy listener")                                                     \
+    X(OUTBOX, "handing over the outbox")                                                           \
     X(FORK, "starting the command's process")                                                      \
     X(SETSID, "starting a new session")                                                            \
     X(TTY, "attaching the pseudo-terminal")                                                        \
@@ -36,6 +37,7 @@
     X(NO_NEW_PRIVS, "setting no_new_privs")                                                        \
     X(LANDLOCK, "applying landlock rules")                                                         \
     X(SECCOMP, "loading the seccomp filter")                                                       \
+    X(GATE, "waiting at the start gate")                                                           \
     X(EXEC, "executing the command")
 
 enum al__step {
@@ -47,7 +49,9 @@ enum al__step {
 
 const char *al__step_name(int step);
 
-/* What the child reports before _exit(127); the parent turns it into a message. */
+/* What the child reports before _exit(127); the parent turns it into a message. A gated
+ * command that is confined and waiting reports {AL__STEP_GATE, 0, -1}: a failure never has
+ * err 0. */
 struct al__child_error {
     int32_t step;
     int32_t err;
@@ -78,8 +82,11 @@ struct al__op {
     int optional;     /* skip silently if src does not exist on the host */
 };
 
-#define AL__MAX_OPS 96
-#define AL__MAX_ENV 24
+#define AL__MAX_OPS 256
+#define AL__MAX_RO_BINDS 32
+/* The compartment's own variables, then at most 64 configured ones (config.h) and the
+ * supervisor's AIRLOCK_PLAN and AIRLOCK_PLAN_ID. */
+#define AL__MAX_ENV 96
 
 struct al__child {
     enum al_side side;
@@ -87,7 +94,9 @@ struct al__child {
     gid_t gid;
     int sync_fd;  /* read end: parent has written the id maps */
     int err_fd;   /* write end of the error pipe, close-on-exec */
-    int sock_fd;  /* socketpair end that carries the pty master (and listener) to the parent */
+    int sock_fd;  /* socketpair end that carries the pty master, the outbox and the listener
+                     to the parent; gated, the command reads its release from it */
+    int gated;    /* the command waits after seccomp for one byte on sock_fd */
     int cap_last; /* /proc/sys/kernel/cap_last_cap */
     const char *hostname;
     size_t n_ops;
@@ -107,7 +116,7 @@ struct al__child {
     struct ll_rule {
         const char *path;
         uint64_t access;
-    } ll_rules[24];
+    } ll_rules[16 + AL__MAX_RO_BINDS];
     size_t n_ll_rules;
     struct sock_fprog seccomp[2]; /* the exported BPF programs, loaded in order */
 };

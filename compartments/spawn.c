@@ -24,12 +24,16 @@
 #include "internal.h"
 #include "landlock_abi.h"
 
-#define STRINGS 16384
+#define STRINGS 65536
 
 struct al_compartment {
     pid_t pid;
+    int pidfd;
     int pty;      /* master */
+    int outbox;   /* directory descriptor on the outbox's root */
     int listener; /* online only */
+    int gate;     /* gated, until released: our end of the socketpair the release goes on */
+    int report;   /* gated, until released: the error pipe's read end */
     int reaped;
     int status;
     int alive;            /* write end of the sync pipe: its hang-up tells the child we are gone */
@@ -235,6 +239,37 @@ recv_fd(int sock)
     return fd;
 }
 
+/*
+ * Moves a descriptor of the start-up channels above 2. The command's process puts the
+ * terminal on 0, 1 and 2, which would silently replace a channel there (a supervisor
+ * started with a closed stdin gets 0 from pipe2()).
+ */
+static int
+above_stdio(int *fd)
+{
+    int n;
+
+    if (*fd > 2)
+        return 0;
+    if ((n = fcntl(*fd, F_DUPFD_CLOEXEC, 3)) < 0)
+        return -1;
+    close(*fd);
+    *fd = n;
+    return 0;
+}
+
+/* Reads the child's report: sizeof(*e) for a report, 0 at end-of-file, -1 otherwise. */
+static ssize_t
+read_report(int fd, struct al__child_error *e)
+{
+    ssize_t n;
+
+    do
+        n = read(fd, e, sizeof(*e));
+    while (n < 0 && errno == EINTR);
+    return n;
+}
+
 static int
 apparmor_restricted(void)
 {
@@ -242,6 +277,23 @@ apparmor_restricted(void)
 
     return read_int("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &restricted) == 0 &&
            restricted;
+}
+
+/* The detail of AL_ESANDBOX for the child's report e; child is NULL after the start (the
+ * mount plan is gone, and no mount step can fail any more). */
+static int
+child_failed(const struct al__child_error *e, const struct al__child *child)
+{
+    if (e->step == AL__STEP_MOUNT_OP && child != NULL && e->op >= 0 && (size_t)e->op < child->n_ops)
+        return al__fail(AL_ESANDBOX, "%s (%s %s): %s", al__step_name(e->step),
+                        child->ops[e->op].dst, child->ops[e->op].src ? child->ops[e->op].src : "",
+                        strerror(e->err));
+    return al__fail(AL_ESANDBOX, "%s: %s%s", al__step_name(e->step), strerror(e->err),
+                    (e->err == EPERM || e->err == EACCES) && apparmor_restricted()
+                        ? " (AppArmor restricts unprivileged user namespaces here: "
+                          "kernel.apparmor_restrict_unprivileged_userns=1; see "
+                          "docs/install.md)"
+                        : "");
 }
 
 static int
@@ -277,7 +329,7 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
         r = AL_ENOMEM;
         goto fail;
     }
-    c->pty = c->listener = c->alive = -1;
+    c->pty = c->listener = c->alive = c->pidfd = c->outbox = c->gate = c->report = -1;
     c->pid = -1;
     child->uid = getuid();
     child->gid = getgid();
@@ -299,6 +351,11 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
         r = al__fail(-errno, "creating the start-up pipes");
         goto fail;
     }
+    for (int i = 0; i < 2; i++)
+        if (above_stdio(&syncp[i]) != 0 || above_stdio(&errp[i]) != 0 || above_stdio(&sp[i]) != 0) {
+            r = al__fail(-errno, "creating the start-up pipes");
+            goto fail;
+        }
     child->sync_fd = syncp[0];
     child->err_fd = errp[1];
     child->sock_fd = sp[1];
@@ -315,6 +372,11 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
     if (pid == 0)
         al__child_main(child);
     c->pid = pid;
+    /* Our unreaped child: the pid cannot have been reused. */
+    if ((c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0) {
+        r = al__fail(-errno, "pidfd_open");
+        goto fail;
+    }
     close(syncp[0]);
     close(errp[1]);
     close(sp[1]);
@@ -342,35 +404,39 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
     }
     c->alive = syncp[1];
     syncp[1] = -1; /* transferred */
-    /* -1 if the child failed first: its report follows on the error pipe. */
+    /* In the child's order; -1 if the child failed first: its report follows on the error
+     * pipe. */
     c->pty = recv_fd(sp[0]);
-    if (c->pty >= 0 && spec->side == AL_SIDE_ONLINE)
+    if (c->pty >= 0)
+        c->outbox = recv_fd(sp[0]);
+    if (c->outbox >= 0 && spec->side == AL_SIDE_ONLINE)
         c->listener = recv_fd(sp[0]);
-    close(sp[0]);
-    sp[0] = -1;
-    /* EOF: the command's process exec'd (its copy was close-on-exec, PID 1 closed its). */
-    do
-        n = read(errp[0], &err, sizeof(err));
-    while (n < 0 && errno == EINTR);
-    if (n == (ssize_t)sizeof(err)) {
-        if (err.step == AL__STEP_MOUNT_OP && err.op >= 0 && (size_t)err.op < child->n_ops)
-            r = al__fail(AL_ESANDBOX, "%s (%s %s): %s", al__step_name(err.step),
-                         child->ops[err.op].dst,
-                         child->ops[err.op].src ? child->ops[err.op].src : "", strerror(err.err));
-        else
-            r = al__fail(AL_ESANDBOX, "%s: %s%s", al__step_name(err.step), strerror(err.err),
-                         (err.err == EPERM || err.err == EACCES) && apparmor_restricted()
-                             ? " (AppArmor restricts unprivileged user namespaces here: "
-                               "kernel.apparmor_restrict_unprivileged_userns=1; see "
-                               "docs/install.md)"
-                             : "");
+    if (!spec->gated) {
+        close(sp[0]);
+        sp[0] = -1;
+    }
+    /*
+     * Ungated, end-of-file means the command's process exec'd (its copy was close-on-exec,
+     * PID 1 closed its). Gated, the command's process reports {GATE, 0} once it is fully
+     * confined and waiting; anything else is a failure.
+     */
+    n = read_report(errp[0], &err);
+    if (n == (ssize_t)sizeof(err) && !(spec->gated && err.step == AL__STEP_GATE && err.err == 0)) {
+        r = child_failed(&err, child);
         goto fail;
     }
-    if (n != 0 || c->pty < 0 || (spec->side == AL_SIDE_ONLINE && c->listener < 0)) {
+    if (n != (ssize_t)(spec->gated ? sizeof(err) : 0) || c->pty < 0 || c->outbox < 0 ||
+        (spec->side == AL_SIDE_ONLINE && c->listener < 0)) {
         r = al__fail(AL_ESANDBOX, "the compartment ended before its command started");
         goto fail;
     }
-    close(errp[0]);
+    if (spec->gated) {
+        c->gate = sp[0];
+        c->report = errp[0];
+        sp[0] = errp[0] = -1; /* transferred */
+    } else {
+        close(errp[0]);
+    }
     free(child->seccomp[0].filter);
     free(child->seccomp[1].filter);
     free(child);
@@ -404,10 +470,55 @@ fail:
     return r;
 }
 
+int
+al_compartment_release(struct al_compartment *c)
+{
+    struct al__child_error err;
+    ssize_t n;
+    int r = AL_ESANDBOX;
+
+    al_errclear();
+    if (c->gate < 0)
+        return al__fail(AL_ESTATE, "the compartment is not waiting at its start gate");
+    /* MSG_NOSIGNAL: a compartment that was killed meanwhile must not raise SIGPIPE here. */
+    if (send(c->gate, "r", 1, MSG_NOSIGNAL) != 1) {
+        r = al__fail(AL_ESANDBOX, "the compartment ended before its command started (%s)",
+                     strerror(errno));
+        goto out;
+    }
+    /* As in an ungated start: end-of-file once execve succeeded. */
+    n = read_report(c->report, &err);
+    if (n == (ssize_t)sizeof(err))
+        r = child_failed(&err, NULL);
+    else if (n != 0)
+        r = al__fail(AL_ESANDBOX, "the compartment ended before its command started");
+    else
+        /* success */ r = 0;
+out:
+    close(c->gate);
+    close(c->report);
+    c->gate = c->report = -1;
+    if (r != 0)
+        al_compartment_kill(c);
+    return r;
+}
+
 pid_t
 al_compartment_pid(const struct al_compartment *c)
 {
     return c->pid;
+}
+
+int
+al_compartment_pidfd(const struct al_compartment *c)
+{
+    return c->pidfd;
+}
+
+int
+al_compartment_outbox(const struct al_compartment *c)
+{
+    return c->outbox;
 }
 
 int
@@ -457,13 +568,11 @@ al_compartment_wait_until(struct al_compartment *c, int64_t deadline_ms, int *st
     struct timespec now;
     struct pollfd p;
     int64_t left;
-    int fd, r;
+    int fd = c->pidfd, r;
 
     if ((r = al_compartment_wait(c, 0, status)) != 0)
         return r;
-    /* A pidfd becomes readable when the process ends: no polling interval, no SIGCHLD. */
-    if ((fd = (int)syscall(SYS_pidfd_open, c->pid, 0)) < 0)
-        return al__fail(-errno, "pidfd_open");
+    /* The pidfd becomes readable when the process ends: no polling interval, no SIGCHLD. */
     for (;;) {
         clock_gettime(CLOCK_MONOTONIC, &now);
         left = deadline_ms - ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
@@ -483,7 +592,6 @@ al_compartment_wait_until(struct al_compartment *c, int64_t deadline_ms, int *st
             break;
         }
     }
-    close(fd);
     return r;
 }
 
@@ -501,6 +609,11 @@ al_compartment_free(struct al_compartment *c)
 
     if (c == NULL)
         return;
+    /* A gated command that is still waiting reads end-of-file and never executes, even
+     * before the kill below has reached it. */
+    if (c->gate >= 0)
+        close(c->gate);
+    c->gate = -1;
     if (c->pid > 0 && !c->reaped) {
         al_compartment_kill(c);
         if (al_compartment_wait(c, 1, &st) < 0)
@@ -515,6 +628,12 @@ al_compartment_free(struct al_compartment *c)
         close(c->listener);
     if (c->alive >= 0)
         close(c->alive);
+    if (c->outbox >= 0)
+        close(c->outbox);
+    if (c->report >= 0)
+        close(c->report);
+    if (c->pidfd >= 0)
+        close(c->pidfd);
     free(c);
 }
 
