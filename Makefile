@@ -15,7 +15,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DEB_PACKAGES = build-essential cmake pkg-config clang clang-format \
 	libuv1-dev libarchive-dev libcjson-dev libsodium-dev libcmocka-dev \
 	libseccomp-dev libncurses-dev minisign libarchive-tools tmux curl python3 \
-	bubblewrap hyperfine
+	bubblewrap hyperfine tinyproxy
 
 CMAKE_ARGS = -DAIRLOCK_WERROR=$(if $(filter 1,$(WERROR)),ON,OFF) \
 	-DAIRLOCK_SANITIZE=$(if $(filter 1,$(SANITIZE)),ON,OFF)
@@ -58,6 +58,7 @@ demo: build
 bench: build
 	cmake --build $(BUILD_DIR) --target bench
 	cmake --build $(BUILD_DIR) --target bench-start
+	cmake --build $(BUILD_DIR) --target bench-idle
 
 # libFuzzer needs clang; each target runs FUZZ_SECONDS on top of its committed corpus.
 fuzz: deps
