@@ -10,10 +10,16 @@
  *   plans/<id>/plan.airlock.minisig  the approval, once approved
  *   plans/<id>/state.json            the record below, replaced atomically
  *   refused/<n>/reason.json          refused proposals kept for inspection, with a
- *   refused/<n>/<file>               bounded copy of what could safely be read
+ *   refused/<n>/data                 bounded copy of what could safely be read
  *
- * A plan directory is built under a temporary name and renamed into place, so a plan is
- * either wholly there or not at all; leftovers of an interrupted add are removed on open.
+ * A plan directory (and a refused/<n>/) is built under a temporary name (.new-<id>) and
+ * renamed into place, so it is either wholly there or not at all; leftovers of an
+ * interrupted add, and al_file_write's temporary files, are removed on open. A signature
+ * found beside a plan that is not approved (a crash between writing it and writing the
+ * state) never took effect: open removes it and the plan stays as recorded.
+ *
+ * One process at a time: open takes an exclusive flock on the store directory (-EBUSY if
+ * another open store holds it); it is released by al_store_close or the process's exit.
  *
  * States and the only transitions allowed (AL_ESTATE otherwise):
  *   pending -> approved -> delivering -> delivered
@@ -22,7 +28,8 @@
  * (its command cannot run before release) and marks the plan delivered before releasing
  * it, so a plan found "delivering" on open never ran: open turns it back into approved,
  * and the supervisor delivers it again. A plan is thus delivered at most once and an
- * approved plan is never lost.
+ * approved plan is never lost. Every function below that takes an id fails with
+ * AL_ENOTFOUND for an id not in the store.
  */
 #ifndef AIRLOCK_STORE_H
 #define AIRLOCK_STORE_H
@@ -69,23 +76,28 @@ const char *al_plan_state_name(enum al_plan_state s);
 
 /*
  * Opens (creating, 0700) the store at dir and loads every plan, recovering as described
- * above. A plan directory that cannot be read back (a state.json that fails to parse, an
- * artifact whose hash differs from the record) fails the open with AL_ESTATE and a detail
- * naming it: the supervisor must not guess.
+ * above. A plan directory that cannot be read back (a state.json that fails to parse or
+ * contradicts itself, an artifact whose size or hash differs from the record, a missing
+ * signature under an approved plan, an unknown file) fails the open with AL_ESTATE and a
+ * detail naming the plan ("plan <id>: ..."): the supervisor must not guess. -EBUSY if
+ * another process has the store open.
  */
 int al_store_open(const char *dir, struct al_store **out) AL_WUR;
 void al_store_close(struct al_store *s);
 
 /*
  * Adds a pending plan: reads the artifact strictly under lim (so only a valid plan is
- * queued), records findings (a JSON array; NULL means "[]"). On success *out points at
- * the record, owned by s, valid until the next call that changes s.
+ * queued; the reader's error otherwise), records findings (a JSON array, at most
+ * AL_FINDINGS_MAX bytes and AL_JSON_MAX_DEPTH - 1 deep, kept in cJSON's unformatted form;
+ * NULL means "[]"). AL_EEXISTS if a plan with that id is already queued. On success *out
+ * points at the record, owned by s, valid until the next call that changes s.
  */
 int al_store_add(struct al_store *s, const char *artifact, size_t len,
                  const struct al_plan_limits *lim, const char *findings,
                  const struct al_plan_record **out) AL_WUR;
 
-/* Number of plans, and plan i in creation order (oldest first). Owned by s. */
+/* Number of plans, and plan i in the order they were added (oldest first; the order is
+ * recorded, so it survives a reopen). Owned by s; NULL for i out of range. */
 size_t al_store_count(const struct al_store *s);
 const struct al_plan_record *al_store_at(const struct al_store *s, size_t i);
 /* The plan with this id, or NULL. */
@@ -98,17 +110,22 @@ size_t al_store_count_state(const struct al_store *s, enum al_side to, enum al_p
 int al_store_artifact(const struct al_store *s, const char *id, struct al_buf *out) AL_WUR;
 /* Appends the approval's .minisig text (AL_ESTATE if the plan was never approved). */
 int al_store_signature(const struct al_store *s, const char *id, struct al_buf *out) AL_WUR;
-/* The path of the plan's directory (for binding its files into an inbox). */
+/* The path of the plan's directory (for binding its files into an inbox); -ENAMETOOLONG
+ * if it does not fit in outlen. */
 int al_store_plan_dir(const struct al_store *s, const char *id, char *out, size_t outlen) AL_WUR;
 
 /*
  * pending -> approved: checks sig with al_plan_verify against pk and the stored bytes
  * under lim (key, signature, trusted comment id/from/to against the manifest), stores the
- * signature, then the state. Any failure leaves the plan pending.
+ * signature, then the state. Any failure leaves the plan pending, with the verifier's
+ * error (AL_EKEYID another key, AL_ESIGNATURE other bytes, AL_ECOMMENT a trusted comment
+ * naming another plan or direction...). AL_ESTATE if the plan is not pending (checked
+ * first, so a replayed approval of a delivered plan is refused whatever it carries).
  */
 int al_store_approve(struct al_store *s, const char *id, const char *sig, size_t siglen,
                      const struct al_pubkey *pk, const struct al_plan_limits *lim) AL_WUR;
-/* approved -> delivering, naming the session that will receive it. */
+/* approved -> delivering, naming the session that will receive it (AL_EFIELD if it is not
+ * a valid session name). */
 int al_store_delivering(struct al_store *s, const char *id, const char *session) AL_WUR;
 /* delivering -> delivered. */
 int al_store_delivered(struct al_store *s, const char *id) AL_WUR;
@@ -117,15 +134,32 @@ int al_store_undeliver(struct al_store *s, const char *id) AL_WUR;
 /* pending -> rejected, with the person's reason (may be NULL; at most AL_REASON_MAX bytes
  * of UTF-8 without control characters, AL_EFIELD otherwise). */
 int al_store_reject(struct al_store *s, const char *id, const char *reason) AL_WUR;
-/* Every pending plan created before cutoff -> expired. Sets *n to how many. */
+/* Every pending plan created (the manifest's time) before cutoff -> expired. Sets *n to
+ * how many. A failure stops at that plan; those before it stay expired. */
 int al_store_expire(struct al_store *s, time_t cutoff, size_t *n) AL_WUR;
 
 /*
  * Keeps a refused proposal for inspection: reason.json names the session, the entry, the
- * error and the reason; data[0..len) (at most 64 KiB are kept; may be NULL) is what could
- * safely be read. Returns the number n of refused/<n>/.
+ * error (al_errname of err, which must be negative), the reason, the time, the size len
+ * and how many bytes were kept; data[0..len) (at most 64 KiB are kept, in the file
+ * "data"; may be NULL, then no data file) is what could safely be read. name and reason
+ * may be NULL, are at most 4096 bytes of UTF-8 (AL_ETOOBIG, AL_EUTF8). Returns the number
+ * n of refused/<n>/, counting up from 1.
  */
 int al_store_refuse(struct al_store *s, const char *session, const char *name, int err,
                     const char *reason, const char *data, size_t len, uint64_t *n) AL_WUR;
+
+/*
+ * Internal (lib/store.c, the fuzz target and the tests): state.json's reader and writer.
+ * The parser applies the closed schema and every consistency rule open relies on; on
+ * success *out owns its strings (al__store_record_clear) and *seq is the plan's place in
+ * the queue. The emitter appends the record as one line and refuses (AL_EINVAL) a record
+ * its parser would not read back.
+ */
+#define AL__STORE_STATE_MAX (AL_FINDINGS_MAX + 6 * (AL_TASK_MAX + AL_REASON_MAX) + 4096)
+int al__store_state_parse(const char *text, size_t len, struct al_plan_record *out,
+                          uint64_t *seq) AL_WUR;
+int al__store_state_emit(const struct al_plan_record *rec, uint64_t seq, struct al_buf *out) AL_WUR;
+void al__store_record_clear(struct al_plan_record *rec);
 
 #endif
