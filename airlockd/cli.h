@@ -160,10 +160,10 @@ struct cli_fetched {
 };
 
 /*
- * Fetches plan id and checks that the artifact's BLAKE2b-256 is the plan's "hash" and
- * that the plan object names id. lim: the person's --max-bytes, or NULL (then f->lim is
- * airlock's hard maximum, the daemon having applied its own). CLI_OK with f filled (close
- * it with cli_fetched_close), or CLI_FAIL after printing why.
+ * Fetches plan id (messages name `cmd`, "show: <id>" for instance) and checks that the artifact's
+ * BLAKE2b-256 is the plan's "hash" and that the plan object names id. lim: the person's
+ * --max-bytes, or NULL (then f->lim is airlock's hard maximum, the daemon having applied its own).
+ * CLI_OK with f filled (close it with cli_fetched_close), or CLI_FAIL after printing why.
  */
 int cli_plan_fetch(const char *cmd, const char *sock, const char *id,
                    const struct al_plan_limits *lim, struct cli_fetched *f);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -260,6 +261,8 @@ cmd_show(int argc, char **argv)
             have_lim = 1;
             break;
         case 'S':
+            if (strlen(optarg) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
+                return cli_usage("show", "--socket path too long for a socket address");
             sock = optarg;
             break;
         case 'h':
@@ -277,7 +280,7 @@ cmd_show(int argc, char **argv)
     if (cli_plan_id(arg) && stat(arg, &st) != 0 && errno == ENOENT) {
         struct cli_fetched f;
 
-        if ((rc = cli_plan_fetch("show", sock, arg, have_lim ? &lim : NULL, &f)) != CLI_OK)
+        if ((rc = cli_plan_fetch(what, sock, arg, have_lim ? &lim : NULL, &f)) != CLI_OK)
             return rc;
         rc = cli_show_plan(what, f.artifact.data ? f.artifact.data : "", f.artifact.len,
                            have_lim ? &lim : &f.lim);

@@ -337,7 +337,7 @@ cmd_approve(int argc, char **argv)
         rc = cli_fail(kwhat, r);
         goto out;
     }
-    if ((rc = cli_plan_fetch("approve", a.sock, id, a.have_lim ? &a.lim : NULL, &f)) != CLI_OK)
+    if ((rc = cli_plan_fetch(what, a.sock, id, a.have_lim ? &a.lim : NULL, &f)) != CLI_OK)
         goto out;
     have_plan = 1;
     rc = CLI_FAIL;
