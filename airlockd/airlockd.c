@@ -63,13 +63,21 @@ daemon_load_config(struct daemon *d, struct al_config **out)
     const char *cfg_home = getenv("XDG_CONFIG_HOME");
     int r;
 
-    if (d->config_path != NULL)
-        return al_config_load(d->config_path, d->home, cfg_home, out);
+    if (d->config_path != NULL) {
+        if ((r = al_config_load(d->config_path, d->home, cfg_home, out)) == 0)
+            snprintf(d->config_used, sizeof(d->config_used), "%s", d->config_path);
+        return r;
+    }
     if ((r = paths_config(AL_CONFIG_NAME, 0, path, sizeof(path))) != 0)
         return r;
     r = al_config_load(path, d->home, cfg_home, out);
-    if (r == -ENOENT)
-        return al_config_defaults(d->home, cfg_home, out);
+    if (r == -ENOENT) {
+        if ((r = al_config_defaults(d->home, cfg_home, out)) == 0)
+            d->config_used[0] = '\0';
+        return r;
+    }
+    if (r == 0)
+        snprintf(d->config_used, sizeof(d->config_used), "%s", path);
     return r;
 }
 
@@ -288,7 +296,8 @@ main(int argc, char **argv)
     uv_timer_start(&d.expiry, on_expiry, 0, 60 * 1000);
     data = cJSON_CreateObject();
     cJSON_AddNumberToObject(data, "pid", (double)getpid());
-    cJSON_AddStringToObject(data, "config", d.config_path ? d.config_path : "(default)");
+    cJSON_AddStringToObject(data, "config",
+                            d.config_used[0] ? d.config_used : "(embedded defaults)");
     daemon_audit(&d, "daemon.start", data);
     al_info("listening on %s", d.socket_path);
     if (background) {

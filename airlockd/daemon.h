@@ -68,7 +68,8 @@ struct session {
 
 struct daemon {
     uv_loop_t *loop;
-    const char *config_path; /* NULL: embedded defaults */
+    const char *config_path; /* --config, or NULL for the default place */
+    char config_used[4096];  /* the file in force, or "" for the embedded defaults */
     char home[4096];
     char state_dir[4096];
     char socket_path[108];

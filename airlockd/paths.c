@@ -34,15 +34,19 @@ paths_xdg(const char *var, const char *fallback, const char *name, int create_di
     if (n < 0 || (size_t)n >= sizeof(dir))
         return al__fail(-ENAMETOOLONG, "airlock directory under %s", var);
     if (create_dir) {
-        char parent[4096];
+        size_t i;
 
-        /* ~/.config or ~/.local/state may not exist yet on a fresh account. */
-        memcpy(parent, dir, (size_t)n + 1);
-        *strrchr(parent, '/') = '\0';
-        if (mkdir(parent, 0700) != 0 && errno != EEXIST)
-            return al__fail(-errno, "%s", parent);
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-            return al__fail(-errno, "%s", dir);
+        /* ~/.config or ~/.local/state (and ~/.local) may not exist yet on a fresh account:
+         * every missing component is made, each 0700. */
+        for (i = 1; i <= (size_t)n; i++) {
+            if (dir[i] != '/' && dir[i] != '\0')
+                continue;
+            dir[i] = '\0';
+            if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+                return al__fail(-errno, "%s", dir);
+            if (i < (size_t)n)
+                dir[i] = '/';
+        }
     }
     n = snprintf(out, outlen, "%s/%s", dir, name);
     if (n < 0 || (size_t)n >= outlen)

@@ -126,8 +126,12 @@ conn_is_open(const struct conn *c)
 static void
 on_written(uv_write_t *req, int status)
 {
-    (void)status;
+    struct conn *c = req->handle->data;
+
     free(req);
+    /* The client went away (EPIPE) while output was still going to it. */
+    if (status < 0 && status != UV_ECANCELED)
+        conn_close(c);
 }
 
 /* Queues len bytes; a client whose queue passes the cap is too slow and is dropped. */
@@ -293,8 +297,8 @@ op_status(struct conn *c, const cJSON *req, const cJSON *id, cJSON *reply)
     cJSON_AddNumberToObject(reply, "uptime_s", (double)(time(NULL) - d->started));
     cJSON_AddStringToObject(reply, "version", AIRLOCKD_VERSION);
     cJSON_AddStringToObject(reply, "state_dir", d->state_dir);
-    if (d->config_path != NULL)
-        cJSON_AddStringToObject(reply, "config", d->config_path);
+    if (d->config_used[0] != '\0')
+        cJSON_AddStringToObject(reply, "config", d->config_used);
     else
         cJSON_AddNullToObject(reply, "config");
     if (d->have_approver) {
