@@ -313,6 +313,7 @@ main(int argc, char **argv)
     }
     uv_run(d.loop, UV_RUN_DEFAULT);
     uv_loop_close(d.loop);
+    session_free_all(&d);
     al_store_close(d.store);
     al_audit_close(d.audit);
     al_config_free(d.config);

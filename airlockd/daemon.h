@@ -130,6 +130,8 @@ struct session *session_find(struct daemon *d, const char *id);
 void session_stop(struct session *s, const char *reason);
 /* Closes every session's handles (the loop must run to finish). */
 void session_close_all(struct daemon *d);
+/* Frees what is left of every session, once the loop has stopped. */
+void session_free_all(struct daemon *d);
 cJSON *session_json(const struct session *s);
 int session_transcript(struct session *s, uint64_t offset, size_t max, struct al_buf *out,
                        uint64_t *next) AL_WUR;

@@ -337,6 +337,20 @@ session_close_all(struct daemon *d)
             session_stop(s, "daemon shutdown");
 }
 
+void
+session_free_all(struct daemon *d)
+{
+    struct session *s;
+
+    while ((s = d->sessions) != NULL) {
+        d->sessions = s->next;
+        if (s->c != NULL)
+            al_compartment_free(s->c);
+        session_free(s);
+    }
+    d->n_sessions = 0;
+}
+
 int
 session_transcript(struct session *s, uint64_t offset, size_t max, struct al_buf *out,
                    uint64_t *next)

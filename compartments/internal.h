@@ -92,12 +92,13 @@ struct al__child {
     enum al_side side;
     uid_t uid;
     gid_t gid;
-    int sync_fd;  /* read end: parent has written the id maps */
-    int err_fd;   /* write end of the error pipe, close-on-exec */
-    int sock_fd;  /* socketpair end that carries the pty master, the outbox and the listener
-                     to the parent; gated, the command reads its release from it */
-    int gated;    /* the command waits after seccomp for one byte on sock_fd */
-    int cap_last; /* /proc/sys/kernel/cap_last_cap */
+    int sync_fd;       /* read end: parent has written the id maps */
+    int err_fd;        /* write end of the error pipe, close-on-exec */
+    int sock_fd;       /* socketpair end that carries the pty master, the outbox and the listener
+                          to the parent; gated, the command reads its release from it */
+    int gated;         /* the command waits after seccomp for one byte on sock_fd */
+    int cgroup_memory; /* memory is limited by a cgroup, so no RLIMIT_AS (set by spawn.c) */
+    int cap_last;      /* /proc/sys/kernel/cap_last_cap */
     const char *hostname;
     size_t n_ops;
     struct al__op ops[AL__MAX_OPS];

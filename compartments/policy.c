@@ -442,7 +442,10 @@ al__policy_build(const struct al_compartment_spec *spec, struct al__child *c, ch
         return r;
     c->n_rlimits = 0;
     c->rlimits[c->n_rlimits++] = (struct rlimit_set){RLIMIT_CORE, 0};
-    if (l->memory_bytes)
+    /* RLIMIT_AS caps address space, not memory: runtimes that reserve large ranges up
+     * front (V8's pointer cage, Go, sanitizers) fail under it. It is the limit only when
+     * no cgroup counts the memory actually used. */
+    if (l->memory_bytes && !c->cgroup_memory)
         c->rlimits[c->n_rlimits++] = (struct rlimit_set){RLIMIT_AS, l->memory_bytes};
     if (l->pids)
         c->rlimits[c->n_rlimits++] = (struct rlimit_set){RLIMIT_NPROC, l->pids};

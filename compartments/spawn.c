@@ -340,6 +340,13 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
                                   "or later with landlock in the lsm= list)");
         goto fail;
     }
+    {
+        char parent[2][256];
+
+        /* Decided before the policy, which leaves RLIMIT_AS out when a cgroup limits the
+         * memory; the attach below must then succeed or the start fails. */
+        child->cgroup_memory = cgroup_v1_usable(parent) && spec->limits.memory_bytes != 0;
+    }
     if ((r = al__policy_build(spec, child, strings, STRINGS)) != 0)
         goto fail;
     if ((r = al__seccomp_build(spec->side, child->seccomp)) != 0)
@@ -395,6 +402,10 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
         goto mapfail;
     if ((cg = cgroup_v1_attach(c, pid, &spec->limits)) < 0) {
         r = al__fail(AL_ESANDBOX, "attaching the cgroup v1 limits: %s", strerror(-cg));
+        goto fail;
+    }
+    if (cg == 0 && child->cgroup_memory) {
+        r = al__fail(AL_ESANDBOX, "the cgroup v1 memory controller went away during the start");
         goto fail;
     }
     c->limiter = cg ? "cgroup v1" : "rlimit";
