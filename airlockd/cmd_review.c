@@ -540,24 +540,6 @@ on_signal(int sig)
     got_signal = sig;
 }
 
-/* Writes all of p to fd (stdout: a terminal or a pipe). */
-static int
-write_all(int fd, const char *p, size_t n)
-{
-    ssize_t k;
-
-    while (n > 0) {
-        k = write(fd, p, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return -errno;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 /*
  * Relays bytes between this terminal and the session until the person presses Ctrl-],
  * the daemon closes the connection (the session ended) or a signal arrives. Keyboard
@@ -598,7 +580,7 @@ pump(int sock)
                 continue;
             if (n <= 0) /* ECONNRESET too: either way the session is gone from here */
                 return in_open ? 1 : 2;
-            if ((r = write_all(STDOUT_FILENO, out, (size_t)n)) != 0)
+            if ((r = al_write_all(STDOUT_FILENO, out, (size_t)n)) != 0)
                 return al__fail(r, "writing standard output");
         }
         if (p[1].revents & POLLOUT) {
@@ -693,7 +675,7 @@ cmd_attach(int argc, char **argv)
         fprintf(stderr, "; Ctrl-] detaches]\r\n");
     }
     if (al_ctl_pending(&c.rd) > 0 &&
-        (r = write_all(STDOUT_FILENO, c.rd.buf.data, al_ctl_pending(&c.rd))) != 0) {
+        (r = al_write_all(STDOUT_FILENO, c.rd.buf.data, al_ctl_pending(&c.rd))) != 0) {
         rc = cli_fail("attach", al__fail(r, "writing standard output"));
         goto signals;
     }

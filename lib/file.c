@@ -10,25 +10,15 @@
 
 #include <airlock/error.h>
 
-/* Makes a rename or link in path's directory durable: the name is in the directory's data. */
-static int
-sync_dir(const char *path)
+int
+al_file_sync_dir(const char *dir)
 {
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    int fd;
+    int fd, e;
 
-    if (slash == NULL)
-        snprintf(dir, sizeof(dir), ".");
-    else if (slash == path)
-        snprintf(dir, sizeof(dir), "/");
-    else
-        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
     if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
         return al__fail(-errno, "%s", dir);
     if (fsync(fd) != 0) {
-        int e = errno;
-
+        e = errno;
         close(fd);
         return al__fail(-e, "fsync %s", dir);
     }
@@ -36,9 +26,27 @@ sync_dir(const char *path)
     return 0;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
+int
+al_file_sync_parent(const char *path)
 {
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+
+    if (slash == NULL)
+        snprintf(dir, sizeof(dir), ".");
+    else if (slash == path)
+        snprintf(dir, sizeof(dir), "/");
+    else if ((size_t)(slash - path) < sizeof(dir))
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    else
+        return al__fail(-ENAMETOOLONG, "%s", path);
+    return al_file_sync_dir(dir);
+}
+
+int
+al_write_all(int fd, const void *data, size_t n)
+{
+    const char *p = data;
     ssize_t k;
 
     while (n > 0) {
@@ -67,7 +75,7 @@ al_file_write(const char *path, const void *data, size_t len, mode_t mode, unsig
     if (fd < 0)
         return al__fail(-errno, "%s", tmp);
     /* The mode asked for, not the umask's: a secret key must never be group-readable. */
-    if (fchmod(fd, mode) != 0 || (r = write_all(fd, data, len)) != 0 || fsync(fd) != 0) {
+    if (fchmod(fd, mode) != 0 || (r = al_write_all(fd, data, len)) != 0 || fsync(fd) != 0) {
         r = al__fail(-errno, "%s", tmp);
         goto fail;
     }
@@ -84,13 +92,13 @@ al_file_write(const char *path, const void *data, size_t len, mode_t mode, unsig
             goto fail;
         }
         unlink(tmp);
-        return sync_dir(path);
+        return al_file_sync_parent(path);
     }
     if (rename(tmp, path) != 0) {
         r = al__fail(-errno, "%s", path);
         goto fail;
     }
-    return sync_dir(path);
+    return al_file_sync_parent(path);
 fail:
     if (fd >= 0)
         close(fd);

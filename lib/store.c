@@ -111,38 +111,6 @@ join(char out[PATH_LEN], const char *dir, const char *a, const char *b, const ch
     return 0;
 }
 
-static int
-sync_path(const char *dir)
-{
-    int fd, e;
-
-    if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        return al__fail(-errno, "%s", dir);
-    if (fsync(fd) != 0) {
-        e = errno;
-        close(fd);
-        return al__fail(-e, "fsync %s", dir);
-    }
-    close(fd);
-    return 0;
-}
-
-/* fsync of the directory holding path, which makes a new or removed name in it durable. */
-static int
-sync_parent(const char *path)
-{
-    char dir[PATH_LEN];
-    const char *slash = strrchr(path, '/');
-
-    if (slash == NULL)
-        snprintf(dir, sizeof(dir), ".");
-    else if (slash == path)
-        snprintf(dir, sizeof(dir), "/");
-    else
-        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-    return sync_path(dir);
-}
-
 /*
  * Creates directory path (0700) unless it exists, and syncs its parent either way: a
  * directory made by an earlier run that crashed before that sync may not be durable yet.
@@ -158,7 +126,7 @@ make_dir(const char *path, int follow)
         return al__fail(-errno, "%s", path);
     if (!S_ISDIR(st.st_mode))
         return al__fail(AL_EFILETYPE, "%s is not a directory", path);
-    return sync_parent(path);
+    return al_file_sync_parent(path);
 }
 
 /*
@@ -562,7 +530,7 @@ load_plan(struct al_store *s, const char *id, struct entry **out)
         }
         removed = 1;
     }
-    if (removed && (r = sync_path(pdir)) != 0)
+    if (removed && (r = al_file_sync_dir(pdir)) != 0)
         goto out;
     *out = e;
     e = NULL; /* transferred */
@@ -649,7 +617,7 @@ scan_plans(struct al_store *s)
     }
     closedir(d);
     if (r == 0 && removed)
-        r = sync_path(pdir);
+        r = al_file_sync_dir(pdir);
     if (r == 0 && s->n > 1)
         qsort(s->v, s->n, sizeof(*s->v), by_seq);
     return r;
@@ -689,7 +657,7 @@ scan_refused(struct al_store *s)
     }
     closedir(d);
     if (r == 0 && removed)
-        r = sync_path(rdir);
+        r = al_file_sync_dir(rdir);
     return r;
 }
 
@@ -894,7 +862,7 @@ al_store_add(struct al_store *s, const char *artifact, size_t len, const struct 
     s->next_seq++;
     *out = &e->rec;
     e = NULL; /* transferred */
-    r = sync_path(pdir);
+    r = al_file_sync_dir(pdir);
 out:
     if (made)
         (void)remove_leftover(pdir, tmpname);
@@ -1021,8 +989,11 @@ al_store_approve(struct al_store *s, const char *id, const char *sig, size_t sig
         (r = al_file_write(path, sig, siglen, 0600, 0)) != 0)
         goto out;
     if ((r = commit(s, e, AL_PLAN_APPROVED, NULL, NULL)) != 0) {
-        if (e->rec.state == AL_PLAN_PENDING && unlink(path) == 0)
-            (void)sync_path(pdir);
+        if (e->rec.state == AL_PLAN_PENDING && unlink(path) == 0) {
+            int q = al_file_sync_dir(pdir); /* best effort: open removes a stray one anyway */
+
+            (void)q;
+        }
         goto out;
     }
     /* success */ r = 0;
@@ -1031,8 +1002,11 @@ out:
     return r;
 }
 
-int
-al_store_delivering(struct al_store *s, const char *id, const char *session)
+/* The delivery transitions: from state want to state to, with session as the receiving
+ * session (NULL: none). */
+static int
+move(struct al_store *s, const char *id, enum al_plan_state want, enum al_plan_state to,
+     const char *session)
 {
     struct entry *e;
     int r;
@@ -1040,39 +1014,31 @@ al_store_delivering(struct al_store *s, const char *id, const char *session)
     al_errclear();
     if ((r = find(s, id, &e)) != 0)
         return r;
+    if (e->rec.state != want)
+        return not_in(e, want);
+    return commit(s, e, to, session, NULL);
+}
+
+int
+al_store_delivering(struct al_store *s, const char *id, const char *session)
+{
     if (session == NULL || al_session_check(session) != 0)
         return al__fail(AL_EFIELD, "malformed session name");
-    if (e->rec.state != AL_PLAN_APPROVED)
-        return not_in(e, AL_PLAN_APPROVED);
-    return commit(s, e, AL_PLAN_DELIVERING, session, NULL);
+    return move(s, id, AL_PLAN_APPROVED, AL_PLAN_DELIVERING, session);
 }
 
 int
 al_store_delivered(struct al_store *s, const char *id)
 {
-    struct entry *e;
-    int r;
+    const struct al_plan_record *p = al_store_find(s, id);
 
-    al_errclear();
-    if ((r = find(s, id, &e)) != 0)
-        return r;
-    if (e->rec.state != AL_PLAN_DELIVERING)
-        return not_in(e, AL_PLAN_DELIVERING);
-    return commit(s, e, AL_PLAN_DELIVERED, e->rec.delivered_to, NULL);
+    return move(s, id, AL_PLAN_DELIVERING, AL_PLAN_DELIVERED, p != NULL ? p->delivered_to : NULL);
 }
 
 int
 al_store_undeliver(struct al_store *s, const char *id)
 {
-    struct entry *e;
-    int r;
-
-    al_errclear();
-    if ((r = find(s, id, &e)) != 0)
-        return r;
-    if (e->rec.state != AL_PLAN_DELIVERING)
-        return not_in(e, AL_PLAN_DELIVERING);
-    return commit(s, e, AL_PLAN_APPROVED, NULL, NULL);
+    return move(s, id, AL_PLAN_DELIVERING, AL_PLAN_APPROVED, NULL);
 }
 
 int
@@ -1181,7 +1147,7 @@ al_store_refuse(struct al_store *s, const char *session, const char *name, int e
     }
     made = 0;
     s->refused = k;
-    if ((r = sync_path(rdir)) != 0)
+    if ((r = al_file_sync_dir(rdir)) != 0)
         goto out;
     *n = k;
     /* success */ r = 0;

@@ -17,4 +17,13 @@
 int al_file_write(const char *path, const void *data, size_t len, mode_t mode,
                   unsigned flags) AL_WUR;
 
+/* fsync of directory dir, which makes a name created, renamed or removed in it durable. */
+int al_file_sync_dir(const char *dir) AL_WUR;
+
+/* al_file_sync_dir of the directory that holds path. */
+int al_file_sync_parent(const char *path) AL_WUR;
+
+/* Writes all n bytes to fd, retrying short writes and EINTR; -errno on failure. */
+int al_write_all(int fd, const void *data, size_t n) AL_WUR;
+
 #endif
