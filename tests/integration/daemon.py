@@ -90,10 +90,16 @@ try:
     ps = pending_from(sid)
     t.check(len(ps) == 1 and ps[0]["to"] == "online", "an offline proposal is addressed online",
             ps)
-    r = w.req("approve", id=ps[0]["id"], signature=w.sign(ps[0]["id"]))
-    t.check(r.get("ok") and r["session"]["side"] == "online",
-            "approving it starts an online session", r)
-    on = r["session"]["id"]
+    # This time through the command line, as a person does it: `airlock approve` shows the
+    # plan, takes the typed confirmation (the id's first 8 characters) and signs.
+    cli = subprocess.run([AIRLOCK, "approve", ps[0]["id"]], input=ps[0]["id"][:8] + "\n",
+                         env=w.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True, timeout=60)
+    m = re.search(r"delivered into session (online-[0-9a-f]{8})", cli.stdout)
+    t.check(cli.returncode == 0 and m is not None and "leaving your computer" in cli.stdout,
+            "airlock approve (typed confirmation) delivers it into an online session",
+            cli.stdout)
+    on = m.group(1)
     w.wait_ended(on)
     back = pending_from(on)
     t.check(len(back) == 1 and back[0]["to"] == "offline" and
