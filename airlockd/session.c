@@ -300,6 +300,8 @@ session_end(struct session *s, int status)
     s->state = SESSION_ENDED;
     s->ended = time(NULL);
     s->status = status;
+    if (s->reason == NULL && s->c != NULL)
+        s->reason = al_compartment_limit_hit(s->c, status);
     if (s->reason == NULL)
         s->reason = status >= 128 ? "signal" : "exit";
     if (s->pty_open)

@@ -85,6 +85,13 @@ int al_compartment_outbox(const struct al_compartment *c);
 /* Online: the listener on 127.0.0.1:3128 inside the compartment's network (owned by c);
  * -1 offline. */
 int al_compartment_listener(const struct al_compartment *c);
+/*
+ * Which limit the compartment ran into, if any: "memory limit" (the cgroup's OOM killer
+ * killed a process), "process limit" (a fork was refused at the pids cap) or
+ * "CPU-time limit" (status, the exit status from al_compartment_wait, is SIGXCPU's); NULL
+ * if none is known. Call it before al_compartment_free.
+ */
+const char *al_compartment_limit_hit(const struct al_compartment *c, int status);
 /* Which mechanism enforces memory and pids limits: "cgroup v1", "cgroup v2" or "rlimit". */
 const char *al_compartment_limiter(const struct al_compartment *c);
 

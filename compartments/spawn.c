@@ -544,6 +544,39 @@ al_compartment_listener(const struct al_compartment *c)
     return c->listener;
 }
 
+/* The number after "key " in a cgroup file of "key value" lines, or 0. */
+static unsigned long
+cgroup_count(const char *dir, const char *file, const char *key)
+{
+    char path[320], buf[512], *p;
+    size_t n = strlen(key);
+
+    if (dir[0] == '\0' || snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path) ||
+        read_small(path, buf, sizeof(buf)) != 0)
+        return 0;
+    for (p = buf; p != NULL; p = strchr(p, '\n')) {
+        if (*p == '\n')
+            p++;
+        if (strncmp(p, key, n) == 0 && p[n] == ' ')
+            return strtoul(p + n + 1, NULL, 10);
+    }
+    return 0;
+}
+
+const char *
+al_compartment_limit_hit(const struct al_compartment *c, int status)
+{
+    /* The kernel's own counts, kept until the groups are removed in al_compartment_free. */
+    if (cgroup_count(c->cgroups[0], "memory.oom_control", "oom_kill") > 0)
+        return "memory limit";
+    if (cgroup_count(c->cgroups[1], "pids.events", "max") > 0)
+        return "process limit";
+    /* Under rlimits the kernel says it through the signal: SIGXCPU at RLIMIT_CPU. */
+    if (status == 128 + SIGXCPU)
+        return "CPU-time limit";
+    return NULL;
+}
+
 const char *
 al_compartment_limiter(const struct al_compartment *c)
 {

@@ -60,6 +60,7 @@ look:*)
     # Whether a host path is visible inside (it must not be).
     if [ -e "${task#look:}" ]; then echo "VISIBLE"; else echo "INVISIBLE"; fi
     ;;
+membomb) head -c 1G /dev/zero | tail >/dev/null ;; # tail holds the one endless "line"
 sleep) sleep 300 ;;
 *) echo "unknown task" ;;
 esac

@@ -245,6 +245,20 @@ try:
     data = base64.b64decode(w.req("transcript", session=sid)["data"])
     t.check(b"INVISIBLE" in data, "the control socket does not exist inside a compartment", data)
 
+    # ---- a limit hit is the reason recorded ----
+    if w.req("status")["ok"] and os.getuid() == 0 and os.path.isdir("/sys/fs/cgroup/memory"):
+        w2 = World(extra_config={"offline": {"limits": {"memory_mb": 32}}})
+        try:
+            w2.start()
+            sid = w2.req("start", side="offline", task="membomb")["session"]["id"]
+            s = w2.wait_ended(sid, timeout=60)
+            t.check(s["reason"] == "memory limit",
+                    "a session whose process the memory limit killed ends with that reason", s)
+        finally:
+            w2.cleanup()
+    else:
+        print("# memory-limit reason: needs the cgroup v1 memory controller (root); not checked")
+
     # ---- the control socket's defences ----
     c = w.conn()
     c.send_raw(b'{"op": "status",\n')
