@@ -97,7 +97,8 @@ plan_event(struct daemon *d, const char *event, const struct al_plan_record *p)
 }
 
 static void
-plan_audit(struct daemon *d, const char *event, const struct al_plan_record *p, const char *session)
+plan_audit(struct daemon *d, const char *event, const struct al_plan_record *p, const char *session,
+           const struct actor *by)
 {
     cJSON *data = cJSON_CreateObject();
     char hex[2 * AL_HASH_LEN + 1];
@@ -112,6 +113,18 @@ plan_audit(struct daemon *d, const char *event, const struct al_plan_record *p, 
         cJSON_AddStringToObject(data, "session", session);
     if (p->reason != NULL && p->state == AL_PLAN_REJECTED)
         cJSON_AddStringToObject(data, "reason", p->reason);
+    if (by != NULL) {
+        cJSON *o = cJSON_AddObjectToObject(data, "by");
+
+        cJSON_AddNumberToObject(o, "uid", (double)by->uid);
+        cJSON_AddNumberToObject(o, "pid", (double)by->pid);
+    }
+    if (p->state == AL_PLAN_APPROVED) {
+        char keyid[17];
+
+        al_keyid_hex(d->approver.keyid, keyid);
+        cJSON_AddStringToObject(data, "key", keyid);
+    }
     daemon_audit(d, event, data);
 }
 
@@ -202,7 +215,7 @@ propose(struct daemon *d, struct session *s, const struct al_plan_file *files, s
     if (r != 0)
         return r;
     s->proposals++;
-    plan_audit(d, "plan.pending", p, s->id);
+    plan_audit(d, "plan.pending", p, s->id, NULL);
     al_info("plan %s pending (%s to %s)", p->id, al_side_name(p->from), al_side_name(p->to));
     if (plans != NULL)
         cJSON_AddItemToArray(plans, plan_json(p));
@@ -378,7 +391,7 @@ deliver(struct daemon *d, const char *id, struct session **out)
     }
     daemon_crash_point(d, "deliver.delivered");
     p = al_store_find(d->store, id);
-    plan_audit(d, "plan.delivered", p, s->id);
+    plan_audit(d, "plan.delivered", p, s->id, NULL);
     if ((r = session_release(s)) != 0)
         al_error("plan %s delivered, but its session's command did not start: %s (%s)", id,
                  al_strerror(r), al_errdetail());
@@ -390,8 +403,8 @@ deliver(struct daemon *d, const char *id, struct session **out)
 }
 
 int
-crossing_approve(struct daemon *d, const char *id, const char *sig, size_t siglen,
-                 struct session **delivered)
+crossing_approve(struct daemon *d, const struct actor *by, const char *id, const char *sig,
+                 size_t siglen, struct session **delivered)
 {
     struct al_plan_limits lim;
     const struct al_plan_record *p;
@@ -407,11 +420,12 @@ crossing_approve(struct daemon *d, const char *id, const char *sig, size_t sigle
         cJSON_AddStringToObject(data, "plan", id);
         cJSON_AddStringToObject(data, "error", al_errname(r));
         cJSON_AddStringToObject(data, "detail", al_errdetail());
+        cJSON_AddNumberToObject(cJSON_AddObjectToObject(data, "by"), "uid", (double)by->uid);
         daemon_audit(d, "plan.approval_refused", data);
         return r;
     }
     p = al_store_find(d->store, id);
-    plan_audit(d, "plan.approved", p, NULL);
+    plan_audit(d, "plan.approved", p, NULL, by);
     plan_event(d, "plan.approved", p);
     daemon_crash_point(d, "approve.approved");
     if ((r = deliver(d, id, delivered)) != 0)
@@ -420,7 +434,7 @@ crossing_approve(struct daemon *d, const char *id, const char *sig, size_t sigle
 }
 
 int
-crossing_reject(struct daemon *d, const char *id, const char *reason)
+crossing_reject(struct daemon *d, const struct actor *by, const char *id, const char *reason)
 {
     const struct al_plan_record *p;
     int r;
@@ -428,7 +442,7 @@ crossing_reject(struct daemon *d, const char *id, const char *reason)
     if ((r = al_store_reject(d->store, id, reason)) != 0)
         return r;
     p = al_store_find(d->store, id);
-    plan_audit(d, "plan.rejected", p, NULL);
+    plan_audit(d, "plan.rejected", p, NULL, by);
     plan_event(d, "plan.rejected", p);
     return 0;
 }
@@ -472,7 +486,7 @@ crossing_expire(struct daemon *d)
     for (i = 0; i < n; i++) {
         p = al_store_find(d->store, ids[i]);
         if (p != NULL && p->state == AL_PLAN_EXPIRED) {
-            plan_audit(d, "plan.expired", p, NULL);
+            plan_audit(d, "plan.expired", p, NULL, NULL);
             plan_event(d, "plan.expired", p);
         }
     }

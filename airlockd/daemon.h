@@ -141,12 +141,17 @@ void session_detach(struct session *s, struct conn *c);
 size_t session_running(const struct daemon *d);
 
 /* crossing.c */
+/* Who asked for an approval or a rejection: the control client's peer credentials. */
+struct actor {
+    long uid, pid;
+};
 /* Takes the proposals in s's outbox into the store; adds plan objects and refusals to
  * the two arrays (either may be NULL). */
 int crossing_collect(struct daemon *d, struct session *s, cJSON *plans, cJSON *refused) AL_WUR;
-int crossing_approve(struct daemon *d, const char *id, const char *sig, size_t siglen,
-                     struct session **delivered) AL_WUR;
-int crossing_reject(struct daemon *d, const char *id, const char *reason) AL_WUR;
+int crossing_approve(struct daemon *d, const struct actor *by, const char *id, const char *sig,
+                     size_t siglen, struct session **delivered) AL_WUR;
+int crossing_reject(struct daemon *d, const struct actor *by, const char *id,
+                    const char *reason) AL_WUR;
 int crossing_handoff(struct daemon *d, struct session *s, uint64_t offset, uint64_t length,
                      cJSON *plans) AL_WUR;
 /* Delivers every approved plan (after a restart). */

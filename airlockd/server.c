@@ -35,6 +35,7 @@ struct conn {
     int subscribed;
     int closing;
     size_t draining; /* finishing: bytes still to read and drop before closing */
+    struct actor peer;
     struct session *attached;
 };
 
@@ -456,7 +457,7 @@ op_approve(struct conn *c, const cJSON *req, const cJSON *id, cJSON *reply)
     if ((r = get_plan_id(req, &pid)) != 0 ||
         (r = al_json_string(req, "request", "signature", AL_SIGFILE_MAX, &sig)) != 0)
         return r;
-    r = crossing_approve(c->d, pid, sig, strlen(sig), &s);
+    r = crossing_approve(c->d, &c->peer, pid, sig, strlen(sig), &s);
     if (r != 0)
         return r;
     cJSON_AddItemToObject(reply, "plan", plan_json(al_store_find(c->d->store, pid)));
@@ -477,7 +478,7 @@ op_reject(struct conn *c, const cJSON *req, const cJSON *id, cJSON *reply)
     if (cJSON_GetObjectItemCaseSensitive(req, "reason") != NULL &&
         (r = al_json_string(req, "request", "reason", AL_REASON_MAX, &reason)) != 0)
         return r;
-    if ((r = crossing_reject(c->d, pid, reason)) != 0)
+    if ((r = crossing_reject(c->d, &c->peer, pid, reason)) != 0)
         return r;
     cJSON_AddItemToObject(reply, "plan", plan_json(al_store_find(c->d->store, pid)));
     return 0;
@@ -726,6 +727,8 @@ on_connection(uv_stream_t *server, int status)
         conn_finish(c);
         return;
     }
+    c->peer.uid = (long)cred.uid;
+    c->peer.pid = (long)cred.pid;
     uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
 }
 

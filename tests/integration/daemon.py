@@ -336,7 +336,15 @@ try:
     t.check(r.returncode == 0, "airlock log --verify: the audit chain is intact",
             r.stdout.decode())
     with open(w.state + "/airlock/audit.jsonl") as f:
-        events = [json.loads(line)["event"] for line in f]
+        records = [json.loads(line) for line in f]
+    events = [rec["event"] for rec in records]
+    rej = [rec["data"] for rec in records if rec["event"] == "plan.rejected"]
+    t.check(rej and rej[0].get("by", {}).get("uid") == os.getuid() and
+            rej[0].get("reason") == "not what I asked for",
+            "a rejection records who (uid), and why", rej)
+    app = [rec["data"] for rec in records if rec["event"] == "plan.approved"]
+    t.check(app and all(len(a.get("hash", "")) == 64 and a.get("key") for a in app),
+            "an approval records the artifact's hash and the approver key", app[:1])
     for e in ("daemon.start", "session.start", "session.end", "plan.pending", "plan.approved",
               "plan.delivered", "plan.rejected", "plan.approval_refused", "proposal.refused",
               "config.reloaded", "config.reload_failed"):
