@@ -56,8 +56,27 @@ home_dir(char *out, size_t outlen)
     return 0;
 }
 
+static int load_config(struct daemon *d, struct al_config **out);
+static int check_own_dirs(const struct daemon *d, const struct al_config *c);
+
 int
 daemon_load_config(struct daemon *d, struct al_config **out)
+{
+    struct al_config *c = NULL;
+    int r;
+
+    if ((r = load_config(d, &c)) != 0)
+        return r;
+    if ((r = check_own_dirs(d, c)) != 0) {
+        al_config_free(c);
+        return r;
+    }
+    *out = c;
+    return 0;
+}
+
+static int
+load_config(struct daemon *d, struct al_config **out)
 {
     char path[4096];
     const char *cfg_home = getenv("XDG_CONFIG_HOME");
@@ -117,6 +136,71 @@ static void
 on_expiry(uv_timer_t *t)
 {
     crossing_expire(t->data);
+    /* A delivery that failed (no room for a session, a full disk) is tried again. */
+    crossing_resume(t->data);
+}
+
+/* Whether a is b or lies beneath it. */
+static int
+within(const char *a, const char *b)
+{
+    size_t n = strlen(b);
+
+    return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/' || (n == 1 && b[0] == '/'));
+}
+
+/* The real path of p if it exists, else p as written (already normalised by the parser). */
+static void
+real_or_as_is(const char *p, char *out, size_t outlen)
+{
+    char *r = realpath(p, NULL);
+
+    snprintf(out, outlen, "%s", r != NULL ? r : p);
+    free(r);
+}
+
+/*
+ * The daemon's own directories must never be handed to a compartment: with its state
+ * directory an agent could read transcripts and plans or write "approved" plans; with the
+ * socket's directory it could drive the daemon (its uid is the daemon's). The parser
+ * cannot know where they are, so the daemon checks every path it would bind, both ways
+ * round, on real paths.
+ */
+static int
+check_own_dirs(const struct daemon *d, const struct al_config *c)
+{
+    char own[2][4096], sock_dir[sizeof(d->socket_path)], path[4096], *slash;
+    const struct al_config_side *cs;
+    const char *what;
+    size_t i, k, n;
+    int side;
+
+    snprintf(sock_dir, sizeof(sock_dir), "%s", d->socket_path);
+    if ((slash = strrchr(sock_dir, '/')) != NULL)
+        *slash = '\0';
+    real_or_as_is(d->state_dir, own[0], sizeof(own[0]));
+    real_or_as_is(sock_dir, own[1], sizeof(own[1]));
+    for (side = 0; side < 2; side++) {
+        cs = &c->side[side];
+        n = cs->n_ro_binds + 2;
+        for (i = 0; i < n; i++) {
+            what = i == 0 ? cs->workspace : i == 1 ? cs->home : cs->ro_binds[i - 2];
+            if (what == NULL)
+                continue;
+            real_or_as_is(what, path, sizeof(path));
+            for (k = 0; k < 2; k++)
+                if (within(path, own[k]) || within(own[k], path))
+                    return al__fail(AL_ECONFIG,
+                                    "%s.%s: %s would give the compartment airlockd's "
+                                    "own %s directory %s",
+                                    al_side_name((enum al_side)side),
+                                    i == 0   ? "workspace"
+                                    : i == 1 ? "home"
+                                             : "ro_binds",
+                                    what, k == 0 ? "state" : "control socket", own[k]);
+        }
+    }
+    return 0;
 }
 
 static void
@@ -269,6 +353,12 @@ main(int argc, char **argv)
     }
     if ((r = al_init()) != 0 || (r = home_dir(d.home, sizeof(d.home))) != 0)
         goto fail;
+    /* The daemon's own directories first: the configuration is checked against them. */
+    if ((r = paths_state("", 1, d.state_dir, sizeof(d.state_dir))) != 0)
+        goto fail;
+    d.state_dir[strlen(d.state_dir) - 1] = '\0'; /* the trailing "/" of the empty name */
+    if ((r = paths_socket(1, d.socket_path, sizeof(d.socket_path))) != 0)
+        goto fail;
     if ((r = daemon_load_config(&d, &d.config)) != 0) {
         fprintf(stderr, "airlockd: configuration: %s [%s]: %s\n", al_strerror(r), al_errname(r),
                 al_errdetail());
@@ -276,10 +366,9 @@ main(int argc, char **argv)
     }
     load_approver(&d);
     d.crash_at = getenv("AIRLOCK_TEST_CRASH");
-    if ((r = paths_state("", 1, d.state_dir, sizeof(d.state_dir))) != 0)
-        goto fail;
-    d.state_dir[strlen(d.state_dir) - 1] = '\0'; /* the trailing "/" of the empty name */
-    if ((r = paths_socket(1, d.socket_path, sizeof(d.socket_path))) != 0)
+    /* Before the loop exists (libuv does not survive a fork untold); the parent waits
+     * until the socket listens, so `airlockd --daemon && airlock status` works. */
+    if (background && (r = detach(&ready_fd)) != 0)
         goto fail;
     snprintf(audit_path, sizeof(audit_path), "%s/audit.jsonl", d.state_dir);
     if ((r = al_audit_open(audit_path, &d.audit)) != 0 ||
@@ -293,17 +382,14 @@ main(int argc, char **argv)
     d.expiry.data = &d;
     /* Expiry is counted in hours; a minute's resolution is plenty and keeps the idle
      * daemon asleep. */
-    uv_timer_start(&d.expiry, on_expiry, 0, 60 * 1000);
+    uv_timer_start(&d.expiry, on_expiry, 60 * 1000, 60 * 1000);
     data = cJSON_CreateObject();
     cJSON_AddNumberToObject(data, "pid", (double)getpid());
     cJSON_AddStringToObject(data, "config",
                             d.config_used[0] ? d.config_used : "(embedded defaults)");
     daemon_audit(&d, "daemon.start", data);
     al_info("listening on %s", d.socket_path);
-    if (background) {
-        if ((r = detach(&ready_fd)) != 0)
-            goto fail;
-    }
+    crossing_expire(&d);
     /* Plans approved before a restart, or whose delivery a crash interrupted, go now. */
     crossing_resume(&d);
     if (ready_fd >= 0) {

@@ -675,7 +675,7 @@ cmd_attach(int argc, char **argv)
         fprintf(stderr, "; Ctrl-] detaches]\r\n");
     }
     if (al_ctl_pending(&c.rd) > 0 &&
-        (r = al_write_all(STDOUT_FILENO, c.rd.buf.data, al_ctl_pending(&c.rd))) != 0) {
+        (r = al_write_all(STDOUT_FILENO, al_ctl_pending_data(&c.rd), al_ctl_pending(&c.rd))) != 0) {
         rc = cli_fail("attach", al__fail(r, "writing standard output"));
         goto signals;
     }

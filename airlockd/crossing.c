@@ -128,9 +128,10 @@ plan_audit(struct daemon *d, const char *event, const struct al_plan_record *p, 
     daemon_audit(d, event, data);
 }
 
-/* Remembers a digest; returns 1 if it was already there (the same proposal again). */
+/* Whether this session's digest list holds digest (the same proposal again); with
+ * remember, adds it if not. */
 static int
-seen(struct session *s, const unsigned char digest[AL_HASH_LEN])
+seen(struct session *s, const unsigned char digest[AL_HASH_LEN], int remember)
 {
     unsigned char(*n)[AL_HASH_LEN];
     size_t i;
@@ -138,6 +139,8 @@ seen(struct session *s, const unsigned char digest[AL_HASH_LEN])
     for (i = 0; i < s->n_digests; i++)
         if (memcmp(s->digests[i], digest, AL_HASH_LEN) == 0)
             return 1;
+    if (!remember)
+        return 0;
     n = realloc(s->digests, (s->n_digests + 1) * sizeof(*n));
     if (n == NULL)
         return 0;
@@ -162,7 +165,7 @@ refusal(struct daemon *d, struct session *s, const char *name, int err, const ch
     crypto_generichash_update(&h, (const unsigned char *)name, strlen(name) + 1);
     crypto_generichash_update(&h, (const unsigned char *)reason, strlen(reason) + 1);
     crypto_generichash_final(&h, digest, sizeof(digest));
-    if (seen(s, digest))
+    if (seen(s, digest, 1))
         return;
     if ((r = al_store_refuse(d->store, s->id, name, err, reason, NULL, 0, &kept)) != 0)
         al_error("keeping refused proposal %s: %s (%s)", name, al_strerror(r), al_errdetail());
@@ -251,9 +254,13 @@ crossing_collect(struct daemon *d, struct session *s, cJSON *plans, cJSON *refus
             refusal(d, s, p->name, p->err, p->reason, refused);
             continue;
         }
-        if (seen(s, p->digest))
+        if (seen(s, p->digest, 0))
             continue; /* taken by an earlier collection */
+        /* Remembered only once queued: a proposal refused for a passing reason (the
+         * pending cap) is taken by a later collection. */
         r = propose(d, s, p->files, p->n_files, plans);
+        if (r == 0)
+            (void)seen(s, p->digest, 1);
         if (r != 0) {
             char reason[AL_OUTBOX_REASON_MAX];
 
@@ -312,9 +319,12 @@ make_inbox(struct daemon *d, const char *id, char *dir, size_t dirlen)
 {
     struct al_plan_limits lim;
     struct al_artifact *a = NULL;
+    struct al_approval approval;
     struct al_buf art, sig, pub, text;
     int r;
 
+    if (!d->have_approver)
+        return al__fail(-ENOENT, "no approver public key at %s", d->config->approver_pubkey);
     plan_limits(d, &lim);
     al_buf_init(&art, AL_PLAN_HARD_MAX_BYTES * 2);
     al_buf_init(&sig, AL_SIGFILE_MAX);
@@ -335,6 +345,15 @@ make_inbox(struct daemon *d, const char *id, char *dir, size_t dirlen)
         (r = al_pubkey_format(&d->approver, &pub)) != 0 ||
         (r = al_artifact_read(art.data, art.len, &lim, &a)) != 0 || (r = plan_text(a, &text)) != 0)
         goto out;
+    /* The store's state says approved; the signature must say so too, whatever the state
+     * directory holds (defence in depth: it is the daemon's, but it is on disk). */
+    if ((r = al_plan_verify(&d->approver, art.data, art.len, sig.data, sig.len, &lim, NULL,
+                            &approval)) != 0)
+        goto out;
+    if (strcmp(approval.id, id) != 0) {
+        r = al__fail(AL_ECOMMENT, "the approval names plan %s", approval.id);
+        goto out;
+    }
     if ((r = write_in(dir, "plan.airlock", art.data, art.len)) != 0 ||
         (r = write_in(dir, "plan.airlock.minisig", sig.data, sig.len)) != 0 ||
         (r = write_in(dir, "approver.pub", pub.data, pub.len)) != 0 ||
@@ -392,9 +411,12 @@ deliver(struct daemon *d, const char *id, struct session **out)
     daemon_crash_point(d, "deliver.delivered");
     p = al_store_find(d->store, id);
     plan_audit(d, "plan.delivered", p, s->id, NULL);
-    if ((r = session_release(s)) != 0)
-        al_error("plan %s delivered, but its session's command did not start: %s (%s)", id,
-                 al_strerror(r), al_errdetail());
+    /* Past this point the plan is delivered whatever happens: a command that cannot be
+     * executed ends its session ("failed to start"), which the reply shows. */
+    if (session_release(s) != 0)
+        al_error("plan %s delivered into %s, but its command did not start: %s", id, s->id,
+                 al_errdetail());
+    r = 0;
     daemon_crash_point(d, "deliver.released");
     plan_event(d, "plan.delivered", p);
     al_info("plan %s delivered into %s", id, s->id);
@@ -408,13 +430,31 @@ crossing_approve(struct daemon *d, const struct actor *by, const char *id, const
 {
     struct al_plan_limits lim;
     const struct al_plan_record *p;
+    const char *nl;
+    struct al_buf clean;
     int r;
 
     if (!d->have_approver)
         return al__fail(-ENOENT, "no approver public key at %s (make one with airlock keygen)",
                         d->config->approver_pubkey);
+    if (al_store_find(d->store, id) == NULL)
+        return al__fail(AL_ENOTFOUND, "plan %s", id);
     plan_limits(d, &lim);
-    if ((r = al_store_approve(d->store, id, sig, siglen, &d->approver, &lim)) != 0) {
+    /* The first line of a .minisig is an unsigned comment: whoever carried the file could
+     * have written anything there, and it would ride into the other compartment's inbox.
+     * It is replaced by our own before the signature is checked and kept. */
+    nl = memchr(sig, '\n', siglen);
+    if (siglen < 19 || memcmp(sig, "untrusted comment: ", 19) != 0 || nl == NULL)
+        return al__fail(AL_ESIGFORMAT, "a signature file starts with \"untrusted comment: \"");
+    al_buf_init(&clean, AL_SIGFILE_MAX + 64);
+    if ((r = al_buf_printf(&clean, "untrusted comment: airlock approval of plan %s", id)) != 0 ||
+        (r = al_buf_append(&clean, nl, siglen - (size_t)(nl - sig))) != 0) {
+        al_buf_close(&clean);
+        return r;
+    }
+    r = al_store_approve(d->store, id, clean.data, clean.len, &d->approver, &lim);
+    al_buf_close(&clean);
+    if (r != 0) {
         cJSON *data = cJSON_CreateObject();
 
         cJSON_AddStringToObject(data, "plan", id);

@@ -140,11 +140,14 @@ static void
 conn_write(struct conn *c, const char *data, size_t len)
 {
     struct write_req *w;
+    size_t queued;
     uv_buf_t b;
 
     if (c->closing || len == 0)
         return;
-    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) + len > CONN_WRITE_QUEUE_MAX) {
+    queued = uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe);
+    /* One large reply (a plan in base64) is fine; a backlog behind one is not. */
+    if (queued > 0 && queued + len > CONN_WRITE_QUEUE_MAX) {
         al_warn("control client not reading its replies; disconnected");
         conn_close(c);
         return;
@@ -634,12 +637,16 @@ fail:
 void
 conn_attach(struct conn *c, struct session *s)
 {
+    /* The reply may have been the write that made the client too slow to keep. */
+    if (c->closing)
+        return;
     c->attached = s;
     session_attach(s, c);
     /* Bytes the client sent after the attach line are already terminal input. */
-    if (c->rd.buf.len > 0) {
-        session_input(s, c->rd.buf.data, c->rd.buf.len);
-        al_buf_reset(&c->rd.buf);
+    if (al_ctl_pending(&c->rd) > 0) {
+        session_input(s, al_ctl_pending_data(&c->rd), al_ctl_pending(&c->rd));
+        al_ctl_reader_close(&c->rd);
+        al_ctl_reader_init(&c->rd, AL_CTL_REQUEST_MAX);
     }
 }
 
@@ -719,9 +726,14 @@ on_connection(uv_stream_t *server, int status)
     }
     c->next = d->conns;
     d->conns = c;
+    cred.uid = (uid_t)-1;
+    cred.pid = 0;
     if (uv_fileno((uv_handle_t *)&c->pipe, &fd) != 0 ||
         getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != getuid()) {
         al_warn("control connection from uid %ld refused", (long)cred.uid);
+        /* Read (and drop) what it sends, so that its end of the connection closing is
+         * noticed and the connection freed. */
+        uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
         conn_reply(c, reply_error(NULL, al__fail(AL_EPEER, "only uid %ld may use this socket",
                                                  (long)getuid())));
         conn_finish(c);

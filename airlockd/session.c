@@ -158,8 +158,9 @@ drain_pty(struct session *s, int rounds)
         if (n <= 0)
             return -1;
         record(s, buf, (size_t)n);
-        for (i = 0; i < s->n_attached; i++)
-            conn_send_raw(s->attached[i], buf, (size_t)n);
+        /* Backwards: a client dropped as too slow is swapped out of the list. */
+        for (i = s->n_attached; i > 0; i--)
+            conn_send_raw(s->attached[i - 1], buf, (size_t)n);
     }
     return 0;
 }
@@ -260,8 +261,15 @@ on_pidfd(uv_poll_t *h, int status, int events)
     if (s->c == NULL || s->state != SESSION_RUNNING)
         return;
     r = al_compartment_wait(s->c, 0, &st);
-    if (r == 1)
+    if (r == 1) {
         session_end(s, st);
+    } else if (r < 0) {
+        /* A pidfd that stays readable would spin the loop: end the session instead. */
+        al_error("session %s: waiting for it: %s (%s)", s->id, al_strerror(r), al_errdetail());
+        s->reason = "lost";
+        al_compartment_kill(s->c);
+        session_end(s, 128 + 9);
+    }
 }
 
 static void
@@ -570,8 +578,25 @@ session_start(struct daemon *d, const struct session_start *st, struct session *
         r = al__fail(-errno, "pty");
         goto out;
     }
-    uv_poll_init(d->loop, &s->pty_poll, pty);
-    uv_poll_init(d->loop, &s->pid_poll, al_compartment_pidfd(s->c));
+    if ((r = uv_poll_init(d->loop, &s->pty_poll, pty)) != 0) {
+        r = al__fail(r, "watching the terminal");
+        goto out;
+    }
+    if ((r = uv_poll_init(d->loop, &s->pid_poll, al_compartment_pidfd(s->c))) != 0) {
+        /* The handle is in the loop: it must be closed, and the session freed after. */
+        s->pty_poll.data = s;
+        s->handles = 1;
+        s->next = d->sessions;
+        d->sessions = s;
+        d->n_sessions++;
+        s->state = SESSION_ENDED;
+        s->reason = "failed to start";
+        al_compartment_kill(s->c);
+        uv_close((uv_handle_t *)&s->pty_poll, on_handle_closed);
+        s = NULL; /* transferred: freed through the close callback and prune */
+        r = al__fail(r, "watching the session's end");
+        goto out;
+    }
     uv_timer_init(d->loop, &s->wall);
     s->pty_poll.data = s->pid_poll.data = s->wall.data = s;
     s->pty_open = s->pid_open = 1;

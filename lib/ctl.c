@@ -16,6 +16,7 @@ al_ctl_reader_init(struct al_ctl_reader *r, size_t max)
     /* Room for one full line, its newline, and one full line after it that arrived in
      * the same read. */
     al_buf_init(&r->buf, 2 * (max + 1));
+    r->off = 0;
     r->max = max;
     r->broken = 0;
 }
@@ -30,35 +31,44 @@ al_ctl_reader_close(struct al_ctl_reader *r)
 static size_t
 tail_len(const struct al_ctl_reader *r)
 {
-    const char *nl;
     size_t i;
 
-    for (i = r->buf.len; i > 0; i--)
+    for (i = r->buf.len; i > r->off; i--)
         if (r->buf.data[i - 1] == '\n')
             break;
-    nl = r->buf.data + i;
-    return (size_t)(r->buf.data + r->buf.len - nl);
+    return r->buf.len - i;
+}
+
+/* Drops the lines already framed, once per feed: moving the rest after every line would
+ * make a read full of short lines cost its length squared. */
+static void
+compact(struct al_ctl_reader *r)
+{
+    if (r->off == 0)
+        return;
+    memmove(r->buf.data, r->buf.data + r->off, r->buf.len - r->off);
+    r->buf.len -= r->off;
+    r->buf.data[r->buf.len] = '\0';
+    r->off = 0;
 }
 
 int
 al_ctl_feed(struct al_ctl_reader *r, const char *data, size_t len)
 {
     const char *nl;
-    size_t first;
+    size_t first, tail;
     int rc;
 
     if (r->broken)
         return al__fail(AL_ETOOBIG, "a line longer than %zu bytes was sent", r->max);
+    compact(r);
     while (len > 0) {
         /* Append at most up to and including the next newline, so the buffer never holds
          * more than complete lines plus one bounded tail. */
         nl = memchr(data, '\n', len);
         first = nl != NULL ? (size_t)(nl - data) + 1 : len;
-        if (nl == NULL && (r->buf.len == 0 ? 0 : tail_len(r)) + first > r->max) {
-            r->broken = 1;
-            return al__fail(AL_ETOOBIG, "line longer than %zu bytes", r->max);
-        }
-        if (nl != NULL && (r->buf.len == 0 ? 0 : tail_len(r)) + first - 1 > r->max) {
+        tail = r->buf.len == 0 ? 0 : tail_len(r);
+        if (tail + first - (nl != NULL) > r->max) {
             r->broken = 1;
             return al__fail(AL_ETOOBIG, "line longer than %zu bytes", r->max);
         }
@@ -76,23 +86,24 @@ al_ctl_feed(struct al_ctl_reader *r, const char *data, size_t len)
 int
 al_ctl_next(struct al_ctl_reader *r, cJSON **msg)
 {
-    const char *nl;
+    const char *start, *nl;
     size_t n;
     cJSON *v = NULL;
     int rc;
 
-    if (r->buf.len == 0)
+    if (r->off >= r->buf.len)
         return r->broken ? al__fail(AL_ETOOBIG, "line longer than %zu bytes", r->max) : 0;
-    nl = memchr(r->buf.data, '\n', r->buf.len);
+    start = r->buf.data + r->off;
+    nl = memchr(start, '\n', r->buf.len - r->off);
     if (nl == NULL)
         return r->broken ? al__fail(AL_ETOOBIG, "line longer than %zu bytes", r->max) : 0;
-    n = (size_t)(nl - r->buf.data);
-    rc = al_json_parse(r->buf.data, n, r->max, AL_JSON_MAX_DEPTH, &v);
+    n = (size_t)(nl - start);
+    rc = al_json_parse(start, n, r->max, AL_JSON_MAX_DEPTH, &v);
     if (rc == 0 && !cJSON_IsObject(v))
         rc = al__fail(AL_EJSONTYPE, "a message must be a JSON object");
-    memmove(r->buf.data, nl + 1, r->buf.len - n - 1);
-    r->buf.len -= n + 1;
-    r->buf.data[r->buf.len] = '\0';
+    r->off += n + 1;
+    if (r->off == r->buf.len)
+        r->off = r->buf.len = 0;
     if (rc != 0) {
         cJSON_Delete(v);
         return rc;
@@ -120,5 +131,11 @@ al_ctl_emit(const cJSON *msg, struct al_buf *out)
 size_t
 al_ctl_pending(const struct al_ctl_reader *r)
 {
-    return r->buf.len;
+    return r->buf.len - r->off;
+}
+
+const char *
+al_ctl_pending_data(const struct al_ctl_reader *r)
+{
+    return r->buf.data != NULL ? r->buf.data + r->off : "";
 }

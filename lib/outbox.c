@@ -487,6 +487,15 @@ take_file(struct walk *w, int dfd, const char *name, const struct stat *seen)
     /* Checked again on what was opened: the file may have grown since the O_PATH look. */
     if ((r = check_size(w, st.st_size)) != 0)
         goto out;
+    /* A file with holes (truncate -s) is mostly NUL bytes that cost nothing to make and
+     * all of its size to read: refused before reading, as its text would be anyway. */
+    if ((uint64_t)st.st_blocks * 512 + 4096 < (uint64_t)st.st_size) {
+        r = refuse(w, AL_ENUL,
+                   "a sparse file (%llu bytes, %llu allocated): its holes read as "
+                   "NUL bytes",
+                   (unsigned long long)st.st_size, (unsigned long long)st.st_blocks * 512);
+        goto out;
+    }
     size = (size_t)st.st_size;
     if ((data = malloc(size + 1)) == NULL) {
         r = refuse(w, AL_ENOMEM, "out of memory");

@@ -18,9 +18,10 @@
 #define AL_CTL_SOCKET "airlockd.sock" /* in $XDG_RUNTIME_DIR/airlock/ */
 
 struct al_ctl_reader {
-    struct al_buf buf; /* bytes received and not yet framed */
-    size_t max;        /* longest line accepted, newline excluded */
-    int broken;        /* a line was too long: framing is lost */
+    struct al_buf buf; /* bytes received; those before off are already framed */
+    size_t off;
+    size_t max; /* longest line accepted, newline excluded */
+    int broken; /* a line was too long: framing is lost */
 };
 
 void al_ctl_reader_init(struct al_ctl_reader *r, size_t max);
@@ -41,7 +42,9 @@ int al_ctl_next(struct al_ctl_reader *r, cJSON **msg) AL_WUR;
 /* Appends msg as one compact line with its newline. */
 int al_ctl_emit(const cJSON *msg, struct al_buf *out) AL_WUR;
 
-/* Bytes buffered but not yet framed (what follows an attach reply, for instance). */
+/* Bytes buffered but not yet framed (what follows an attach reply, for instance), and
+ * where they start. */
 size_t al_ctl_pending(const struct al_ctl_reader *r);
+const char *al_ctl_pending_data(const struct al_ctl_reader *r);
 
 #endif

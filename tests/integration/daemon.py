@@ -83,6 +83,10 @@ try:
     r = w.req("plan", id=p["id"])
     t.check("signature" in r and r["plan"]["delivered_to"] == off,
             "the plan records its signature and the session it went to", r.get("plan"))
+    t.check(r.get("signature", "").startswith("untrusted comment: airlock approval of plan " +
+                                               p["id"] + "\n"),
+            "the signature's unsigned first line is the daemon's own, not the carrier's",
+            r.get("signature", "")[:80])
 
     # ---- offline -> online, and the answer coming back ----
     sid = start("offline", "propose:Opening hours of the city library?")
@@ -306,6 +310,30 @@ try:
                 os._exit(2)
         _, status = os.waitpid(pid, 0)
         t.check(os.WEXITSTATUS(status) == 0, "a second user's connection is refused (EPEER)")
+
+        def nfds():
+            return len(os.listdir("/proc/%d/fd" % w.proc.pid))
+
+        before = nfds()
+        pid = os.fork()
+        if pid == 0:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            os.setresuid(0, 65534, 0)
+            libc.setfsuid(0)
+            ok = 0
+            for _ in range(50):
+                c = Conn(w.sock, timeout=10)
+                r = c.readline()
+                eof = c.sock.recv(16) == b""  # the daemon shut its side after the refusal
+                c.close()
+                ok += r is not None and r.get("error") == "EPEER" and eof
+            os._exit(0 if ok == 50 else 1)
+        _, status = os.waitpid(pid, 0)
+        time.sleep(0.3)
+        t.check(os.WEXITSTATUS(status) == 0 and nfds() <= before,
+                "50 refused connections are each answered, shut and freed (no descriptor kept)",
+                (before, nfds()))
     else:
         print("# a second uid cannot be simulated without root; the root run covers EPEER")
     r = w.req("hello")
@@ -373,6 +401,46 @@ try:
     t.check(r.returncode == 1 and b"online.allow[0]" in r.stdout,
             "airlockd refuses to start on a bad configuration and names the field",
             r.stdout.decode())
+    # ---- the daemon's own directories are never given to a compartment ----
+    for side, key, val, what in (("online", "ro_binds", [w.state + "/airlock"], "state"),
+                                 ("online", "home", w.state, "state"),
+                                 ("offline", "ro_binds", [w.run], "control socket")):
+        with open(w.config_path, "w") as f:
+            json.dump({side: {key: val}}, f)
+        r = subprocess.run([AIRLOCKD], env=w.env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=30)
+        t.check(r.returncode == 1 and ("own %s directory" % what).encode() in r.stdout,
+                "a configuration giving %s.%s the daemon's %s directory is refused" %
+                (side, key, what), r.stdout.decode())
+
+    # ---- a plan marked approved on disk without a valid approval is not delivered ----
+    with open(w.config_path, "w") as f:
+        json.dump({"offline": {"command": ["/bin/sh", w.bin + "/agent.sh", "{task}", "{plan}"],
+                               "workspace": w.ws, "ro_binds": [w.bin]},
+                   "online": {"command": ["/bin/sh", w.bin + "/agent.sh", "{task}", "{plan}"],
+                              "ro_binds": [w.bin]}}, f)
+    w.start()
+    sid = start("online", "propose:forged on disk")
+    w.wait_ended(sid)
+    forged = pending_from(sid)[0]
+    forged_sig = w.sign(forged["id"], key=other_key)
+    w.stop(signal.SIGTERM)
+    pdir = "%s/airlock/plans/%s" % (w.state, forged["id"])
+    with open(pdir + "/state.json") as f:
+        rec = json.load(f)
+    rec["state"] = "approved"
+    with open(pdir + "/state.json", "w") as f:
+        f.write(json.dumps(rec, separators=(",", ":")) + "\n")
+    with open(pdir + "/plan.airlock.minisig", "w") as f:
+        f.write(forged_sig)
+    w.start()
+    time.sleep(0.5)
+    st = w.req("plan", id=forged["id"])
+    t.check(forged["id"] not in runs() and st.get("plan", {}).get("state") == "approved" and
+            "signature made by a different key" in w.logtext(),
+            "an 'approved' state written to disk with another key's signature is not delivered",
+            (st.get("plan"), runs()))
+    w.stop(signal.SIGTERM)
 except Exception as e:  # a broken step is a failure, with the daemon's log
     import traceback
     t.check(False, "the test ran to the end", traceback.format_exc() + "\n" + w.logtext())
