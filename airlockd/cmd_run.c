@@ -9,21 +9,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+#include <uv.h>
+
+#include <airlock/config.h>
 #include <compartment.h>
+
+#include "proxy.h"
 
 static const char run_help[] =
     "usage: airlock run offline|online [OPTIONS] [--] COMMAND [ARG...]\n"
     "\n"
     "Runs COMMAND in a fresh compartment and relays its terminal to this one. The offline\n"
     "compartment sees the workspace and has no network; the online one has no user files\n"
-    "and reaches the network only through 127.0.0.1:3128 (answered here with 403 until\n"
-    "the supervisor's proxy serves it). Exits with COMMAND's status (128+N for signal N).\n"
+    "and reaches the network only through 127.0.0.1:3128, served by the egress proxy\n"
+    "in this process: only hosts that an --allow rule names, everything else refused\n"
+    "with 403 (no --allow: nothing at all). Exits with COMMAND's status (128+N for\n"
+    "signal N).\n"
     "\n"
     "  --workspace DIR   offline: the directory mounted read-write at /workspace\n"
     "                    (default ~/airlock/workspace)\n"
@@ -32,7 +41,17 @@ static const char run_help[] =
     "  --pids N          process limit (default 512 offline, 256 online)\n"
     "  --wall S          wall-clock limit in seconds (default 3600 offline, 1800 online)\n"
     "  --cpu S           CPU-time limit in seconds (default none)\n"
-    "  --outbox KB       size of /airlock/outbox (default 256)\n";
+    "  --outbox KB       size of /airlock/outbox (default 256)\n"
+    "online only (see docs/egress.md):\n"
+    "  --allow RULE      allow host[:port], *.domain[:port], 1.2.3.4[:port] or\n"
+    "                    [v6][:port]; without a port, 80 and 443 (repeatable)\n"
+    "  --resolve HOST:PORT=ADDR:PORT   pin a name to an address instead of DNS; the\n"
+    "                    name still needs an --allow rule (repeatable)\n"
+    "  --egress-log FILE every proxy record as a JSON line (default: refusals on stderr)\n"
+    "  --max-conns N     connections through the proxy at once (default 1024)\n"
+    "  --header-timeout S  seconds for a request head to arrive (default 10)\n"
+    "  --connect-timeout S seconds to resolve and connect upstream (default 10)\n"
+    "  --idle-timeout S  seconds a connection may stay silent (default 300)\n";
 
 static int
 number(const char *s, unsigned long long max, unsigned long long *out)
@@ -46,20 +65,110 @@ number(const char *s, unsigned long long max, unsigned long long *out)
     return errno != 0 || *end != '\0' || *out > max ? -1 : 0;
 }
 
-/* A denied request on the online listener, until the proxy exists: never a hang. */
+/* The in-process proxy of `airlock run online`: one session, its own loop. */
+struct egress {
+    uv_loop_t loop;
+    struct proxy *proxy;
+    struct al_config *cfg;
+    FILE *log;
+    int raw; /* our terminal is in raw mode: lines end in CRLF */
+};
+
+/* Writes s as a JSON string (the record's text is printable ASCII, but be exact). */
 static void
-answer_listener(int listener)
+json_str(FILE *f, const char *s)
 {
-    static const char deny[] = "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n"
-                               "Connection: close\r\nX-Airlock: no proxy in airlock run\r\n\r\n";
-    int fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
 
-    if (fd >= 0) {
-        ssize_t k = write(fd, deny, sizeof(deny) - 1);
-
-        (void)k;
-        close(fd);
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20 || ch >= 0x7f)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
     }
+    fputc('"', f);
+}
+
+static void
+on_record(const struct proxy_record *r, void *arg)
+{
+    static const char *const verdicts[] = {"allow", "deny", "error"};
+    struct egress *e = arg;
+
+    if (e->log != NULL) {
+        fprintf(e->log, "{\"phase\":\"%s\",\"id\":%llu,\"verdict\":\"%s\",\"method\":",
+                r->phase == PROXY_OPEN ? "open" : "end", (unsigned long long)r->id,
+                verdicts[r->verdict]);
+        json_str(e->log, r->method);
+        fputs(",\"host\":", e->log);
+        json_str(e->log, r->host);
+        fprintf(e->log, ",\"port\":%u,\"address\":", r->port);
+        json_str(e->log, r->address);
+        fputs(",\"source\":", e->log);
+        json_str(e->log, r->source);
+        fputs(",\"rule\":", e->log);
+        json_str(e->log, r->rule);
+        fputs(",\"reason\":", e->log);
+        json_str(e->log, r->reason);
+        fprintf(e->log,
+                ",\"status\":%d,\"bytes_up\":%llu,\"bytes_down\":%llu,\"ms\":%llu,"
+                "\"lookups\":%u}\n",
+                r->status, (unsigned long long)r->bytes_up, (unsigned long long)r->bytes_down,
+                (unsigned long long)r->duration_ms, r->lookups);
+        fflush(e->log);
+    } else if (r->phase == PROXY_END && r->verdict == PROXY_DENY) {
+        fprintf(stderr, "airlock: egress: refused %s %s:%u: %s%s", r->method, r->host, r->port,
+                r->reason, e->raw ? "\r\n" : "\n");
+    }
+}
+
+/* Builds the configuration of `--allow` and `--resolve` through the configuration parser,
+ * so that the rules mean exactly what they mean in airlock.json. */
+static int
+egress_config(char **allow, size_t n_allow, char **resolve, size_t n_resolve,
+              struct al_config **out)
+{
+    cJSON *root = cJSON_CreateObject(), *online = NULL, *arr = NULL, *pins = NULL;
+    const char *home = getenv("HOME");
+    char *text = NULL, *eq;
+    size_t i;
+    int r = AL_ENOMEM;
+
+    if (home == NULL || home[0] != '/')
+        home = "/nonexistent";
+    if (root == NULL || (online = cJSON_AddObjectToObject(root, "online")) == NULL ||
+        (arr = cJSON_AddArrayToObject(online, "allow")) == NULL ||
+        (pins = cJSON_AddObjectToObject(online, "resolve")) == NULL)
+        goto out;
+    for (i = 0; i < n_allow; i++)
+        if (!cJSON_AddItemToArray(arr, cJSON_CreateString(allow[i])))
+            goto out;
+    for (i = 0; i < n_resolve; i++) {
+        char key[512];
+
+        if ((eq = strchr(resolve[i], '=')) == NULL || (size_t)(eq - resolve[i]) >= sizeof(key)) {
+            r = al__fail(AL_EINVAL, "--resolve %s: expected HOST:PORT=ADDR:PORT", resolve[i]);
+            goto out;
+        }
+        memcpy(key, resolve[i], (size_t)(eq - resolve[i]));
+        key[eq - resolve[i]] = '\0';
+        if (cJSON_GetObjectItemCaseSensitive(pins, key) != NULL) {
+            r = al__fail(AL_EINVAL, "--resolve %s: that name is pinned twice", key);
+            goto out;
+        }
+        if (cJSON_AddStringToObject(pins, key, eq + 1) == NULL)
+            goto out;
+    }
+    if ((text = cJSON_PrintUnformatted(root)) == NULL)
+        goto out;
+    r = al_config_parse(text, strlen(text), home, NULL, out);
+out:
+    cJSON_free(text);
+    cJSON_Delete(root);
+    return r;
 }
 
 static volatile sig_atomic_t winch = 1, stop_signal;
@@ -88,9 +197,9 @@ on_stop(int sig)
 
 /* Relays bytes between our terminal (or pipes) and the session's pty until it ends. */
 static int
-relay(struct al_compartment *c, int64_t deadline)
+relay(struct al_compartment *c, struct egress *e, int64_t deadline)
 {
-    int pty = al_compartment_pty(c), listener = al_compartment_listener(c), status = 0, in_open;
+    int pty = al_compartment_pty(c), status = 0, in_open, timeout;
     struct pollfd p[3];
     char buf[8192];
     ssize_t n;
@@ -111,9 +220,16 @@ relay(struct al_compartment *c, int64_t deadline)
         }
         p[0] = (struct pollfd){.fd = pty, .events = POLLIN};
         p[1] = (struct pollfd){.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN};
-        p[2] = (struct pollfd){.fd = listener, .events = POLLIN};
-        if (poll(p, 3, 1000) < 0 && errno != EINTR)
+        /* The proxy's loop is one more descriptor here (its epoll set), run without
+         * blocking whenever it is ready or one of its timers is due. */
+        p[2] = (struct pollfd){.fd = e != NULL ? uv_backend_fd(&e->loop) : -1, .events = POLLIN};
+        timeout = e != NULL ? uv_backend_timeout(&e->loop) : -1;
+        if (timeout < 0 || timeout > 1000)
+            timeout = 1000;
+        if (poll(p, 3, timeout) < 0 && errno != EINTR)
             break;
+        if (e != NULL)
+            uv_run(&e->loop, UV_RUN_NOWAIT);
         if (p[0].revents & POLLIN) {
             n = read(pty, buf, sizeof(buf));
             if (n > 0 && write(STDOUT_FILENO, buf, (size_t)n) != n)
@@ -133,8 +249,6 @@ relay(struct al_compartment *c, int64_t deadline)
                     break;
                 }
             }
-            if (listener >= 0 && (p[2].revents & POLLIN))
-                answer_listener(listener);
             continue;
         }
         /* The pty hung up: every process holding the slave has ended. */
@@ -169,6 +283,13 @@ cmd_run(int argc, char **argv)
                                          {"wall", required_argument, NULL, 'W'},
                                          {"cpu", required_argument, NULL, 'C'},
                                          {"outbox", required_argument, NULL, 'O'},
+                                         {"allow", required_argument, NULL, 'a'},
+                                         {"resolve", required_argument, NULL, 'r'},
+                                         {"egress-log", required_argument, NULL, 'L'},
+                                         {"max-conns", required_argument, NULL, 'm'},
+                                         {"header-timeout", required_argument, NULL, 'H'},
+                                         {"connect-timeout", required_argument, NULL, 'T'},
+                                         {"idle-timeout", required_argument, NULL, 'I'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
     struct al_compartment_spec spec = {0};
@@ -177,7 +298,13 @@ cmd_run(int argc, char **argv)
     struct termios saved, raw;
     unsigned long long v;
     struct sigaction sa;
-    int c, r, raw_mode = 0, status;
+    int c, r, raw_mode = 0, status, egress_opts = 0;
+    char *allow[AL_CONFIG_ALLOW_MAX], *resolve[AL_CONFIG_RESOLVE_MAX];
+    size_t n_allow = 0, n_resolve = 0;
+    const char *log_path = NULL;
+    struct proxy_limits lim;
+    struct egress eg;
+    struct rlimit rl;
 
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(run_help, stdout);
@@ -186,6 +313,8 @@ cmd_run(int argc, char **argv)
     if (argc < 2 || al_side_parse(argv[1], &spec.side) != 0)
         return cli_usage("run", "first argument must be 'offline' or 'online'");
     al_limits_default(spec.side, &spec.limits);
+    proxy_limits_default(&lim);
+    lim.max_conns = 1024;
     argc--;
     argv++;
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -221,6 +350,41 @@ cmd_run(int argc, char **argv)
                 return cli_usage("run", "--outbox takes kilobytes");
             spec.limits.outbox_bytes = v << 10;
             break;
+        case 'a':
+            if (n_allow >= AL_CONFIG_ALLOW_MAX)
+                return cli_usage("run", "too many --allow rules");
+            allow[n_allow++] = optarg;
+            egress_opts = 1;
+            break;
+        case 'r':
+            if (n_resolve >= AL_CONFIG_RESOLVE_MAX)
+                return cli_usage("run", "too many --resolve pins");
+            resolve[n_resolve++] = optarg;
+            egress_opts = 1;
+            break;
+        case 'L':
+            log_path = optarg;
+            egress_opts = 1;
+            break;
+        case 'm':
+            if (number(optarg, 1 << 20, &v) != 0 || v == 0)
+                return cli_usage("run", "--max-conns takes a count");
+            lim.max_conns = (uint32_t)v;
+            egress_opts = 1;
+            break;
+        case 'H':
+        case 'T':
+        case 'I':
+            if (number(optarg, 86400, &v) != 0 || v == 0)
+                return cli_usage("run", "the timeouts take seconds (1..86400)");
+            if (c == 'H')
+                lim.header_timeout_ms = (uint32_t)v * 1000;
+            else if (c == 'T')
+                lim.connect_timeout_ms = (uint32_t)v * 1000;
+            else
+                lim.idle_timeout_ms = (uint32_t)v * 1000;
+            egress_opts = 1;
+            break;
         case 'h':
             fputs(run_help, stdout);
             return CLI_OK;
@@ -228,6 +392,8 @@ cmd_run(int argc, char **argv)
             return cli_usage("run", CLI_BADOPT);
         }
     }
+    if (egress_opts && spec.side != AL_SIDE_ONLINE)
+        return cli_usage("run", "--allow, --resolve and the proxy options are for online");
     if (optind >= argc)
         return cli_usage("run", "needs a command");
     if (spec.side == AL_SIDE_ONLINE && ws != NULL)
@@ -246,8 +412,36 @@ cmd_run(int argc, char **argv)
     spec.argv = argv + optind;
     spec.term = getenv("TERM");
     spec.lang = getenv("LANG");
-    if ((r = al_compartment_start(&spec, &comp)) != 0)
+    memset(&eg, 0, sizeof(eg));
+    if (spec.side == AL_SIDE_ONLINE) {
+        if ((r = egress_config(allow, n_allow, resolve, n_resolve, &eg.cfg)) != 0)
+            return cli_fail("run", r);
+        if (log_path != NULL &&
+            (eg.log = strcmp(log_path, "-") == 0 ? stderr : fopen(log_path, "ae")) == NULL) {
+            r = al__fail(-errno, "--egress-log %s", log_path);
+            al_config_free(eg.cfg);
+            return cli_fail("run", r);
+        }
+        /* Each tunnel holds two descriptors here: take the whole hard limit. */
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
+    }
+    if ((r = al_compartment_start(&spec, &comp)) != 0) {
+        al_config_free(eg.cfg);
         return cli_fail("run", r);
+    }
+    if (spec.side == AL_SIDE_ONLINE) {
+        if ((r = uv_loop_init(&eg.loop)) != 0 ||
+            (r = proxy_start(&eg.loop, al_compartment_listener(comp), eg.cfg, &lim, on_record, &eg,
+                             &eg.proxy)) != 0) {
+            al_compartment_kill(comp);
+            al_compartment_free(comp);
+            al_config_free(eg.cfg);
+            return cli_fail("run", al__fail(r, "starting the egress proxy"));
+        }
+    }
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_winch;
     sigaction(SIGWINCH, &sa, NULL);
@@ -260,9 +454,19 @@ cmd_run(int argc, char **argv)
         cfmakeraw(&raw);
         raw_mode = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
     }
-    status = relay(comp, spec.limits.wall_s ? now_ms() + (int64_t)spec.limits.wall_s * 1000 : 0);
+    eg.raw = raw_mode;
+    status = relay(comp, eg.proxy != NULL ? &eg : NULL,
+                   spec.limits.wall_s ? now_ms() + (int64_t)spec.limits.wall_s * 1000 : 0);
     if (raw_mode)
         tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    if (eg.proxy != NULL) {
+        proxy_stop(eg.proxy);
+        uv_run(&eg.loop, UV_RUN_DEFAULT);
+        uv_loop_close(&eg.loop);
+    }
+    if (eg.log != NULL && eg.log != stderr)
+        fclose(eg.log);
+    al_config_free(eg.cfg);
     al_compartment_free(comp);
     return status;
 }
