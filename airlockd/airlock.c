@@ -31,6 +31,7 @@ static const struct {
     {"sign", cmd_sign, "approve a plan: sign it with the approver's secret key"},
     {"verify", cmd_verify, "check an approved plan's signature and contents"},
     {"show", cmd_show, "print a plan's manifest and text, with hidden characters made visible"},
+    {"scan", cmd_scan, "list what a plan's text hides or carries (escapes, hidden text, secrets)"},
     {"run", cmd_run, "run a command in a fresh offline or online compartment"},
     {"check", cmd_check, "report which protections this kernel gives compartments"},
     {"log", cmd_log, "print the audit log, or verify its hash chain (--follow: keep printing)"},
