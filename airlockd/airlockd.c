@@ -206,7 +206,7 @@ check_own_dirs(const struct daemon *d, const struct al_config *c)
 static void
 reload(struct daemon *d)
 {
-    struct al_config *c = NULL;
+    struct al_config *c = NULL, *old;
     cJSON *data;
     int r;
 
@@ -221,8 +221,12 @@ reload(struct daemon *d)
         daemon_audit(d, "config.reload_failed", data);
         return;
     }
-    al_config_free(d->config);
+    /* Running sessions keep their limits and command; their proxies take the new allowlist
+     * for new requests (a tightened allowlist should not wait for the session to end). */
+    old = d->config;
     d->config = c;
+    session_config_changed(d);
+    al_config_free(old);
     load_approver(d);
     al_info("configuration reloaded");
     daemon_audit(d, "config.reloaded", NULL);

@@ -25,6 +25,7 @@
 #include <airlock/store.h>
 
 #include "../compartments/compartment.h"
+#include "proxy.h"
 
 #define AIRLOCKD_VERSION "0.1.0"
 #define TRANSCRIPT_MAX (4 * 1024 * 1024)       /* bytes recorded per session */
@@ -61,8 +62,10 @@ struct session {
     int transcript_full;
     uint32_t proposals; /* accepted from its outbox */
     size_t n_digests;
-    unsigned char (*digests)[AL_HASH_LEN]; /* proposals already taken, so none twice */
-    struct conn **attached;                /* clients attached to its terminal */
+    unsigned char (*digests)[AL_HASH_LEN];  /* proposals already taken, so none twice */
+    struct proxy *proxy;                    /* online: the egress proxy serving its listener */
+    uint64_t egress_allowed, egress_denied; /* requests the proxy let through or refused */
+    struct conn **attached;                 /* clients attached to its terminal */
     size_t n_attached;
 };
 
@@ -130,6 +133,8 @@ struct session *session_find(struct daemon *d, const char *id);
 void session_stop(struct session *s, const char *reason);
 /* Closes every session's handles (the loop must run to finish). */
 void session_close_all(struct daemon *d);
+/* Points every running session's proxy at the new configuration (SIGHUP). */
+void session_config_changed(struct daemon *d);
 /* Frees what is left of every session, once the loop has stopped. */
 void session_free_all(struct daemon *d);
 cJSON *session_json(const struct session *s);

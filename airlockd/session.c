@@ -107,6 +107,10 @@ session_json(const struct session *s)
         cJSON_AddNullToObject(o, "reason");
     }
     cJSON_AddNumberToObject(o, "transcript_bytes", (double)s->transcript_bytes);
+    if (s->side == AL_SIDE_ONLINE) {
+        cJSON_AddNumberToObject(o, "egress_allowed", (double)s->egress_allowed);
+        cJSON_AddNumberToObject(o, "egress_denied", (double)s->egress_denied);
+    }
     return o;
 }
 
@@ -272,6 +276,54 @@ on_pidfd(uv_poll_t *h, int status, int events)
     }
 }
 
+static const char *const verdicts[] = {"allow", "deny", "error"};
+
+/* One proxy record: finished requests go to the audit log; both phases to subscribers. */
+static void
+on_egress(const struct proxy_record *rec, void *arg)
+{
+    struct session *s = arg;
+    cJSON *o = cJSON_CreateObject(), *ev;
+
+    cJSON_AddStringToObject(o, "session", s->id);
+    cJSON_AddStringToObject(o, "phase", rec->phase == PROXY_OPEN ? "open" : "end");
+    cJSON_AddStringToObject(o, "verdict", verdicts[rec->verdict]);
+    cJSON_AddNumberToObject(o, "request", (double)rec->id);
+    cJSON_AddStringToObject(o, "method", rec->method);
+    cJSON_AddStringToObject(o, "host", rec->host);
+    cJSON_AddNumberToObject(o, "port", rec->port);
+    cJSON_AddStringToObject(o, "address", rec->address);
+    cJSON_AddStringToObject(o, "source", rec->source);
+    cJSON_AddStringToObject(o, "rule", rec->rule);
+    cJSON_AddStringToObject(o, "reason", rec->reason);
+    cJSON_AddNumberToObject(o, "status", rec->status);
+    cJSON_AddNumberToObject(o, "bytes_up", (double)rec->bytes_up);
+    cJSON_AddNumberToObject(o, "bytes_down", (double)rec->bytes_down);
+    cJSON_AddNumberToObject(o, "duration_ms", (double)rec->duration_ms);
+    cJSON_AddNumberToObject(o, "lookups", rec->lookups);
+    if (rec->phase == PROXY_END) {
+        if (rec->verdict == PROXY_ALLOW)
+            s->egress_allowed++;
+        else
+            s->egress_denied++;
+        daemon_audit(s->d, "egress", cJSON_Duplicate(o, 1));
+    }
+    ev = cJSON_CreateObject();
+    cJSON_AddStringToObject(ev, "event", "egress");
+    cJSON_AddItemToObject(ev, "egress", o); /* transferred */
+    server_event(s->d, ev);
+}
+
+void
+session_config_changed(struct daemon *d)
+{
+    struct session *s;
+
+    for (s = d->sessions; s != NULL; s = s->next)
+        if (s->proxy != NULL)
+            proxy_set_config(s->proxy, d->config);
+}
+
 static void
 on_wall(uv_timer_t *t)
 {
@@ -317,6 +369,8 @@ session_end(struct session *s, int status)
     /* Whatever the agent proposed is taken now, while the outbox still exists. */
     if ((r = crossing_collect(d, s, NULL, NULL)) != 0)
         al_error("session %s: outbox: %s (%s)", s->id, al_strerror(r), al_errdetail());
+    proxy_stop(s->proxy);
+    s->proxy = NULL;
     for (i = s->n_attached; i > 0; i--)
         conn_close(s->attached[i - 1]);
     data = cJSON_CreateObject();
@@ -605,6 +659,19 @@ session_start(struct daemon *d, const struct session_start *st, struct session *
     uv_poll_start(&s->pid_poll, UV_READABLE, on_pidfd);
     if (cs->limits.wall_s > 0)
         uv_timer_start(&s->wall, on_wall, (uint64_t)cs->limits.wall_s * 1000, 0);
+    /* The online side's only way out: the proxy serves the listener made inside its
+     * network namespace. Without it the session must not run at all. */
+    if (st->side == AL_SIDE_ONLINE &&
+        (r = proxy_start(d->loop, al_compartment_listener(s->c), d->config, NULL, on_egress, s,
+                         &s->proxy)) != 0) {
+        r = al__fail(r, "starting the egress proxy");
+        s->next = d->sessions;
+        d->sessions = s;
+        d->n_sessions++;
+        session_stop(s, "failed to start");
+        s = NULL; /* transferred to the list, ended */
+        goto out;
+    }
     s->next = d->sessions;
     d->sessions = s;
     d->n_sessions++;

@@ -61,6 +61,11 @@ look:*)
     if [ -e "${task#look:}" ]; then echo "VISIBLE"; else echo "INVISIBLE"; fi
     ;;
 membomb) head -c 1G /dev/zero | tail >/dev/null ;; # tail holds the one endless "line"
+fetch:*)
+    # Through the proxy (HTTP_PROXY is set in the online compartment): the page becomes the
+    # proposal, and curl's verdict goes to the terminal.
+    curl -sS -o "$out/page.md" -w 'status %{http_code}\n' "${task#fetch:}"
+    ;;
 sleep) sleep 300 ;;
 *) echo "unknown task" ;;
 esac

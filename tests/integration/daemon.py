@@ -249,6 +249,51 @@ try:
     data = base64.b64decode(w.req("transcript", session=sid)["data"])
     t.check(b"INVISIBLE" in data, "the control socket does not exist inside a compartment", data)
 
+    # ---- egress: the online side's only way out is the daemon's proxy ----
+    import http.server
+    import threading
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"opening hours: 9 to 5\n"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), Page)
+    port = httpd.server_address[1]
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    w2 = World(extra_config={"online": {"allow": ["fixture.test:%d" % port],
+                                        "resolve": {"fixture.test:%d" % port:
+                                                    "127.0.0.1:%d" % port}}})
+    try:
+        w2.start()
+        sid = w2.req("start", side="online",
+                     task="fetch:http://fixture.test:%d/hours" % port)["session"]["id"]
+        s = w2.wait_ended(sid)
+        ps = [x for x in w2.plans("pending") if x["session"] == sid]
+        t.check(len(ps) == 1 and b"opening hours: 9 to 5" in w2.artifact(ps[0]["id"]) and
+                s.get("egress_allowed") == 1,
+                "an online agent fetches an allowed page through the daemon's proxy", (s, ps))
+        sid = w2.req("start", side="online",
+                     task="fetch:http://elsewhere.test:%d/" % port)["session"]["id"]
+        s = w2.wait_ended(sid)
+        data = base64.b64decode(w2.req("transcript", session=sid)["data"])
+        t.check(b"status 403" in data and s.get("egress_denied") == 1,
+                "a name not on the allowlist gets 403 from the proxy", (data, s))
+        with open(w2.state + "/airlock/audit.jsonl") as f:
+            eg = [json.loads(x)["data"] for x in f if '"event":"egress"' in x]
+        t.check(len(eg) == 2 and eg[0]["verdict"] == "allow" and eg[0]["source"] == "pin" and
+                eg[1]["verdict"] == "deny" and eg[1]["lookups"] == 0,
+                "each decision is in the audit log (the denied name was never looked up)", eg)
+    finally:
+        w2.cleanup()
+        httpd.shutdown()
+
     # ---- a limit hit is the reason recorded ----
     if w.req("status")["ok"] and os.getuid() == 0 and os.path.isdir("/sys/fs/cgroup/memory"):
         w2 = World(extra_config={"offline": {"limits": {"memory_mb": 32}}})
