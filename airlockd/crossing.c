@@ -31,6 +31,7 @@
 #include <airlock/log.h>
 #include <airlock/outbox.h>
 #include <airlock/plan.h>
+#include <airlock/scan.h>
 #include <airlock/timefmt.h>
 #include <airlock/utf8.h>
 
@@ -187,6 +188,34 @@ refusal(struct daemon *d, struct session *s, const char *name, int err, const ch
         cJSON_Delete(o);
 }
 
+/*
+ * The scanner's findings for a new plan, as the JSON text stored with it: a plan leaving
+ * the offline side is scanned for what could leak out, one entering it for what could
+ * steer the agent; the configured canaries are looked for either way.
+ */
+static int
+scan_files(struct daemon *d, enum al_side from, const struct al_plan_file *files, size_t n,
+           char **out)
+{
+    struct al_scan_opts o;
+    struct al_scan *sc = NULL;
+    size_t i;
+    int r;
+
+    al_scan_opts_init(&o);
+    o.direction = from == AL_SIDE_OFFLINE ? AL_SCAN_OUT : AL_SCAN_IN;
+    o.canaries = (const char *const *)d->config->plans.canaries;
+    o.n_canaries = d->config->plans.n_canaries;
+    if ((r = al_scan_new(&sc)) != 0)
+        return r;
+    for (i = 0; i < n && r == 0; i++)
+        r = al_scan(sc, files[i].path, files[i].data, files[i].len, &o);
+    if (r == 0)
+        r = al_scan_json_text(sc, out);
+    al_scan_free(sc);
+    return r;
+}
+
 /* Packs files as a plan from s to the other side and queues it. */
 static int
 propose(struct daemon *d, struct session *s, const struct al_plan_file *files, size_t n,
@@ -196,6 +225,7 @@ propose(struct daemon *d, struct session *s, const struct al_plan_file *files, s
     struct al_plan_meta meta = {0};
     struct al_plan_limits lim;
     struct al_buf art;
+    char *findings = NULL;
     int r;
 
     if (al_store_count_state(d->store, other(s->side), AL_PLAN_PENDING) >=
@@ -213,8 +243,11 @@ propose(struct daemon *d, struct session *s, const struct al_plan_file *files, s
     al_buf_init(&art, al_artifact_max_bytes(&lim));
     r = al_artifact_pack(&meta, files, n, &lim, &art);
     if (r == 0)
-        r = al_store_add(d->store, art.data, art.len, &lim, NULL, &p);
+        r = scan_files(d, s->side, files, n, &findings);
+    if (r == 0)
+        r = al_store_add(d->store, art.data, art.len, &lim, findings, &p);
     al_buf_close(&art);
+    free(findings);
     if (r != 0)
         return r;
     s->proposals++;
