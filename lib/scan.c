@@ -184,8 +184,11 @@ vadd(struct al__scan_ctx *c, const char *rule, enum al_severity sev, int heurist
     } else if (c->remap != NULL) {
         al__view_range(c->remap, start, end, &start, &end);
     }
-    if (end < start)
-        end = start;
+    /* A rule's range never leaves the member, whatever its parser made of the input. */
+    if (end > c->len)
+        end = c->len;
+    if (start > end)
+        start = end;
     if ((int)sev > s->worst)
         s->worst = (int)sev;
     /* The same rule at the same range (a layer that repeats its parent) is one finding. */

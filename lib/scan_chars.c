@@ -9,6 +9,7 @@
  */
 #include "scan_internal.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -242,11 +243,11 @@ emoji_part(uint32_t cp)
  * otherwise shown as the text it is woven through with the invisible characters removed.
  */
 static void
-zw_report(struct al__scan_ctx *c, const char *s, size_t a, size_t b, unsigned count)
+zw_report(struct al__scan_ctx *c, const char *s, size_t n, size_t a, size_t b, unsigned count)
 {
     char vis[AL__SCAN_VISIBLE_MAX + 8];
     unsigned char bytes[1024];
-    size_t i = a, k, vn = 0, nb = 0;
+    size_t i = a, k, vn = 0, nb = 0, va, vb;
     unsigned bits = 0, acc = 0, printable = 0, other = 0;
     uint32_t cp, zero = 0, one = 0;
     int order;
@@ -280,8 +281,13 @@ zw_report(struct al__scan_ctx *c, const char *s, size_t a, size_t b, unsigned co
         al__scan_layer(c, (const char *)bytes, nb, a, b, "text hidden in zero-width characters");
         return;
     }
-    for (i = a; i < b && vn < AL__SCAN_VISIBLE_MAX; i += k ? k : 1) {
-        cp = cp_at(s, b, i, &k);
+    /* Show the whole words the characters are woven through. */
+    for (va = a; va > 0 && a - va < 64 && !isspace((unsigned char)s[va - 1]); va--)
+        ;
+    for (vb = b; vb < n && vb - b < 64 && !isspace((unsigned char)s[vb]); vb++)
+        ;
+    for (i = va; i < vb && vn < AL__SCAN_VISIBLE_MAX; i += k ? k : 1) {
+        cp = cp_at(s, vb, i, &k);
         if (k == 0 || zero_width(cp))
             continue;
         memcpy(vis + vn, s + i, k < AL__SCAN_VISIBLE_MAX - vn ? k : AL__SCAN_VISIBLE_MAX - vn);
@@ -358,17 +364,18 @@ vs_run(struct al__scan_ctx *c, const char *s, size_t n, size_t i, uint32_t prev)
     return j - i;
 }
 
-/* The bidi control at s[i]: shows what the reader sees up to its end or the line's. */
-static void
+/*
+ * The bidi control at s[i]: shows what the reader sees up to its closing PDF or PDI or the
+ * end of the line. Returns the offset of the closing control it took in, or (size_t)-1.
+ */
+static size_t
 bidi(struct al__scan_ctx *c, const char *s, size_t n, size_t i, uint32_t cp, size_t k)
 {
     char vis[AL__SCAN_VISIBLE_MAX + 8];
-    size_t e = i + k, vn = 0, p;
-    uint32_t x;
+    size_t e = i + k, vn = 0, p, kk = 0, closer = (size_t)-1;
+    uint32_t x = 0;
 
     while (e < n && s[e] != '\n' && e - i < 4096) {
-        size_t kk;
-
         x = cp_at(s, n, e, &kk);
         if (kk == 0 || x == 0x202c || x == 0x2069)
             break;
@@ -387,11 +394,16 @@ bidi(struct al__scan_ctx *c, const char *s, size_t n, size_t i, uint32_t cp, siz
         }
     }
     /* The range ends after the closing PDF or PDI when there is one. */
-    if (e < n && s[e] != '\n')
-        e += 3;
+    if (e < n && kk > 0 && (x == 0x202c || x == 0x2069) && cp != 0x202c && cp != 0x2069) {
+        closer = e;
+        e += kk;
+    }
     al__scan_add(c, "unicode.bidi", AL_SEV_HIGH, i, e, vn ? vis : NULL, vn,
-                 "bidi control U+%04X reorders the text after it%s", (unsigned)cp,
+                 "bidi control U+%04X %s%s", (unsigned)cp,
+                 cp == 0x202c || cp == 0x2069 ? "closes a reordering it did not open"
+                                              : "reorders the text after it",
                  vn ? " (as displayed it reads as shown)" : "");
+    return closer;
 }
 
 /* The implicit marks (LRM, RLM, ALM): ordinary next to right-to-left text. */
@@ -404,7 +416,7 @@ bidi_mark(struct al__scan_ctx *c, const char *s, size_t n, size_t i, uint32_t cp
 
     for (j = a; j < b && !rtl; j += kk ? kk : 1) {
         x = cp_at(s, n, j, &kk);
-        rtl = kk && al__uc_is_rtl(x);
+        rtl = kk && x != 0x200e && x != 0x200f && x != 0x061c && al__uc_is_rtl(x);
     }
     al__scan_add(c, "unicode.bidi", rtl ? AL_SEV_INFO : AL_SEV_HIGH, i, i + k, NULL, 0,
                  "invisible direction mark U+%04X%s", (unsigned)cp,
@@ -417,10 +429,10 @@ struct zw {
 };
 
 static void
-zw_flush(struct al__scan_ctx *c, const char *s, struct zw *z)
+zw_flush(struct al__scan_ctx *c, const char *s, size_t n, struct zw *z)
 {
     if (z->count)
-        zw_report(c, s, z->a, z->b, z->count);
+        zw_report(c, s, n, z->a, z->b, z->count);
     z->count = 0;
 }
 
@@ -428,7 +440,7 @@ void
 al__scan_chars(struct al__scan_ctx *c, const char *s, size_t n)
 {
     struct zw z = {0, 0, 0};
-    size_t i = 0, k, run_a = 0, blank_a = 0, line_a = 0, bs_a = 0;
+    size_t i = 0, k, run_a = 0, blank_a = 0, line_a = 0, bs_a = 0, closer = (size_t)-1;
     unsigned spaces = 0, blank_lines = 0, bs = 0;
     int line_blank = 1;
     uint32_t cp, prev = 0, next;
@@ -437,7 +449,7 @@ al__scan_chars(struct al__scan_ctx *c, const char *s, size_t n)
         unsigned char ch = i < n ? (unsigned char)s[i] : '\n';
 
         if (z.count && i >= z.b + ZW_GAP)
-            zw_flush(c, s, &z);
+            zw_flush(c, s, n, &z);
         if (bs && !(i < n && (ch == 0x08 || ch == 0x7f))) {
             al__scan_add(c, "control.backspace", AL_SEV_HIGH, bs_a, i, NULL, 0,
                          "%u backspace or DEL character%s (text printed over other text)", bs,
@@ -531,7 +543,8 @@ al__scan_chars(struct al__scan_ctx *c, const char *s, size_t n)
                 z.count++;
             }
         } else if (bidi_control(cp)) {
-            bidi(c, s, n, i, cp, k);
+            if (i != closer)
+                closer = bidi(c, s, n, i, cp, k);
         } else if (cp == 0x200e || cp == 0x200f || cp == 0x061c) {
             bidi_mark(c, s, n, i, cp, k);
         } else if (variation_selector(cp)) {
@@ -554,5 +567,5 @@ al__scan_chars(struct al__scan_ctx *c, const char *s, size_t n)
         prev = cp;
         i += k;
     }
-    zw_flush(c, s, &z);
+    zw_flush(c, s, n, &z);
 }

@@ -111,6 +111,7 @@ static size_t
 private_key(struct al__scan_ctx *c, const char *s, size_t n, size_t i)
 {
     size_t j = i + 11, e, body;
+    int found;
 
     while (j < n && j - i < 64 && (isupper((unsigned char)s[j]) || s[j] == ' '))
         j++;
@@ -134,16 +135,17 @@ private_key(struct al__scan_ctx *c, const char *s, size_t n, size_t i)
     if (body < 20 && !(e + 9 <= n && memcmp(s + e, "-----END ", 9) == 0))
         return 0;
     /* The block runs to its END line when there is one nearby. */
-    for (e = j; e + 9 <= n && e - j < 65536; e++)
+    for (found = 0, e = j; e + 9 <= n && e - j < 65536; e++)
         if (memcmp(s + e, "-----END ", 9) == 0) {
             e += 9;
             while (e < n && s[e] != '\n' && s[e] != '-')
                 e++;
             while (e < n && s[e] == '-')
                 e++;
+            found = 1;
             break;
         }
-    if (e + 9 > n || e - j >= 65536)
+    if (!found)
         e = j;
     secret(c, "secret.private_key", AL_SEV_BLOCK, i, e, s, "private key block");
     return e - i;

@@ -205,10 +205,10 @@ nfkc_run(struct al__scan_ctx *c, const char *s, size_t a, size_t b, unsigned let
                      "ligature) that NFKC turns into ASCII: text made to look different to a "
                      "person than to a program",
                      letters);
-    else if (letters > 0 || fullwidth)
+    else
         al__scan_add(c, "unicode.nfkc", AL_SEV_INFO, a, b, folded, fn,
                      "compatibility characters that NFKC folds (%s)",
-                     letters ? "a letter or digit" : "fullwidth punctuation");
+                     fullwidth && letters == 0 ? "fullwidth forms" : "a letter or digit");
     (void)s;
 }
 

@@ -9,7 +9,7 @@ src=$(cd "$(dirname "$0")" && pwd)
 out=$build/fuzz-findings
 mkdir -p "$out"
 status=0
-for t in manifest artifact signature config store_state egress; do
+for t in manifest artifact signature config store_state egress scan; do
     work=$(mktemp -d)
     cp "$src/corpus/$t/"* "$work/"
     echo "fuzz: $t for ${seconds}s"
