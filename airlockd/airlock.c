@@ -35,6 +35,7 @@ static const struct {
     {"run", cmd_run, "run a command in a fresh offline or online compartment"},
     {"check", cmd_check, "report which protections this kernel gives compartments"},
     {"log", cmd_log, "print the audit log, or verify its hash chain (--follow: keep printing)"},
+    {"egress", cmd_egress, "show the egress proxy's decisions from the audit log (--follow)"},
     {"status", cmd_status, "ask airlockd how it is: sessions, plans, approver key"},
     {"start", cmd_start, "start a session of the offline or online compartment with a task"},
     {"sessions", cmd_sessions, "list airlockd's sessions"},

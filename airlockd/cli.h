@@ -27,6 +27,7 @@ int cmd_show(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_egress(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 
 /* Commands that talk to airlockd over its control socket (cmd_ctl.c, cmd_approve.c). */

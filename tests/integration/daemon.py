@@ -309,6 +309,30 @@ try:
         t.check(len(eg) == 2 and eg[0]["verdict"] == "allow" and eg[0]["source"] == "pin" and
                 eg[1]["verdict"] == "deny" and eg[1]["lookups"] == 0,
                 "each decision is in the audit log (the denied name was never looked up)", eg)
+        r = subprocess.run([AIRLOCK, "egress"], env=w2.env, stdout=subprocess.PIPE, text=True)
+        lines = r.stdout.splitlines()
+        t.check(r.returncode == 0 and len(lines) == 2 and
+                re.search(r"allow +GET fixture\.test:%d +-> 127\.0\.0\.1 \(pin\)" % port,
+                          lines[0]) is not None and
+                re.search(r"deny +GET elsewhere\.test:%d" % port, lines[1]) is not None,
+                "airlock egress shows both decisions, one line each", r.stdout)
+        r = subprocess.run([AIRLOCK, "egress", "--json"], env=w2.env, stdout=subprocess.PIPE,
+                           text=True)
+        js = [json.loads(x) for x in r.stdout.splitlines()]
+        t.check([x["verdict"] for x in js] == ["allow", "deny"] and js[1]["status"] == 403,
+                "airlock egress --json gives the records as JSON lines", r.stdout)
+        fol = subprocess.Popen([AIRLOCK, "egress", "--follow"], env=w2.env,
+                               stdout=subprocess.PIPE, text=True)
+        try:
+            first = [fol.stdout.readline(), fol.stdout.readline()]
+            w2.wait_ended(w2.req("start", side="online",
+                                 task="fetch:http://third.test:%d/" % port)["session"]["id"])
+            third = fol.stdout.readline()
+        finally:
+            fol.kill()
+            fol.wait()
+        t.check(len(first) == 2 and "third.test" in third,
+                "airlock egress --follow prints a new decision as it is made", third)
     finally:
         w2.cleanup()
         httpd.shutdown()
