@@ -243,6 +243,20 @@ vadd(struct al__scan_ctx *c, const char *rule, enum al_severity sev, int heurist
     s->n++;
 }
 
+int
+al__scan_full(struct al__scan_ctx *c, const char *rule)
+{
+    struct al_scan *s = c->set;
+    size_t i;
+
+    if (s->n >= s->max)
+        return 1;
+    for (i = 0; i < s->n_counts; i++)
+        if (strcmp(s->counts[i].rule, rule) == 0)
+            return s->counts[i].n >= AL__SCAN_PER_RULE_MAX;
+    return 0;
+}
+
 void
 al__scan_add(struct al__scan_ctx *c, const char *rule, enum al_severity sev, size_t start,
              size_t end, const char *visible, size_t vlen, const char *fmt, ...)
@@ -265,10 +279,27 @@ al__scan_add_heuristic(struct al__scan_ctx *c, const char *rule, enum al_severit
     va_end(ap);
 }
 
+const struct al__view *
+al__scan_fold(struct al__scan_ctx *c, const char *s, size_t n)
+{
+    struct al__view *v = &c->views[c->depth];
+
+    /* The layer's text does not change while its rules run: fold it once. */
+    if (v->s != NULL && c->fold_built & (1u << c->depth))
+        return v;
+    if (al__view_fold(s, n, AL__FOLD_LOWER | AL__FOLD_SPACE | AL__FOLD_DECODE, v) != 0) {
+        c->failed = 1;
+        return NULL;
+    }
+    c->fold_built |= 1u << c->depth;
+    return v;
+}
+
 /* Every rule family over one layer. Inject runs last: it reads what the others decoded. */
 static void
 scan_layer_text(struct al__scan_ctx *c, const char *s, size_t n)
 {
+    c->fold_built &= ~(1u << c->depth);
     al__scan_chars(c, s, n);
     al__scan_markup(c, s, n);
     al__scan_urls(c, s, n);
@@ -286,6 +317,8 @@ al__scan_layer(struct al__scan_ctx *c, const char *out, size_t n, size_t start, 
     unsigned max_depth = c->o->max_depth ? c->o->max_depth : AL_SCAN_DEPTH_DEFAULT;
     struct al__scan_ctx saved = *c;
 
+    if (max_depth > AL_SCAN_DEPTH_MAX)
+        max_depth = AL_SCAN_DEPTH_MAX;
     if (n == 0 || c->depth >= max_depth || n > c->decode_left)
         return 0;
     c->decode_left -= n;
@@ -299,6 +332,7 @@ al__scan_layer(struct al__scan_ctx *c, const char *out, size_t n, size_t start, 
     saved.decode_left = c->decode_left;
     saved.failed = c->failed;
     saved.inject_families = c->inject_families;
+    saved.fold_built = c->fold_built & ((2u << saved.depth) - 1);
     *c = saved;
     return 1;
 }
@@ -310,6 +344,8 @@ al__scan_canaries_binary(struct al__scan_ctx *c, const char *out, size_t n, size
     unsigned max_depth = c->o->max_depth ? c->o->max_depth : AL_SCAN_DEPTH_DEFAULT;
     struct al__scan_ctx saved = *c;
 
+    if (max_depth > AL_SCAN_DEPTH_MAX)
+        max_depth = AL_SCAN_DEPTH_MAX;
     if (n == 0 || c->depth >= max_depth || n > c->decode_left || c->canaries == NULL ||
         c->canaries->n == 0)
         return;
@@ -323,6 +359,7 @@ al__scan_canaries_binary(struct al__scan_ctx *c, const char *out, size_t n, size
     al__scan_canaries(c, out, n);
     saved.decode_left = c->decode_left;
     saved.failed = c->failed;
+    saved.fold_built = c->fold_built & ((2u << saved.depth) - 1);
     *c = saved;
 }
 
@@ -378,6 +415,7 @@ al_scan(struct al_scan *s, const char *member, const char *text, size_t len,
 {
     struct al_scan_opts defaults;
     struct al__scan_ctx c;
+    struct al__view scratch = {NULL, 0, NULL, 0}, views[AL_SCAN_DEPTH_MAX + 1];
     size_t n0 = s->n, om0 = s->omitted, mem0 = s->n_members, i;
     int worst0 = s->worst;
     enum al_severity ow0 = s->omitted_worst;
@@ -408,6 +446,9 @@ al_scan(struct al_scan *s, const char *member, const char *text, size_t len,
     c.text = text;
     c.len = len;
     c.decode_left = o->decode_budget ? o->decode_budget : AL_SCAN_DECODE_BUDGET_DEFAULT;
+    c.scratch = &scratch;
+    memset(views, 0, sizeof(views));
+    c.views = views;
     s->max = o->max_findings ? o->max_findings : AL_SCAN_FINDINGS_DEFAULT;
     s->n_counts = 0;
     if (member != NULL) {
@@ -429,6 +470,9 @@ al_scan(struct al_scan *s, const char *member, const char *text, size_t len,
         goto out;
     /* success */ r = 0;
 out:
+    al__view_close(&scratch);
+    for (i = 0; i <= AL_SCAN_DEPTH_MAX; i++)
+        al__view_close(&views[i]);
     al__canaries_free(c.canaries);
     if (r != 0)
         rollback(s, n0, om0, worst0, ow0, bytes0, mem0);
@@ -590,7 +634,11 @@ al__matcher_build(struct al__matcher *m)
         return AL_ENOMEM;
     /* Insert in reverse so that each chain lists patterns in the order they were added. */
     for (i = m->n; i-- > 0;) {
-        h = bucket(load4(m->pats[i].p), m->bits);
+        struct al__mpat *p = &m->pats[i];
+
+        p->key = load4(p->p);
+        p->key2 = p->len >= 8 ? load4(p->p + 4) : 0;
+        h = bucket(p->key, m->bits);
         m->next[i] = m->head[h];
         m->head[h] = (uint32_t)i + 1;
     }
@@ -612,8 +660,11 @@ al__matcher_run(const struct al__matcher *m, const char *s, size_t n, al__match_
         for (idx = m->head[bucket(key, m->bits)]; idx != 0; idx = m->next[idx - 1]) {
             const struct al__mpat *p = &m->pats[idx - 1];
 
-            if (p->len <= n - i && memcmp(s + i, p->p, p->len) == 0)
-                cb(arg, p, i);
+            if (p->key != key || p->len > n - i || (p->len >= 8 && load4(s + i + 4) != p->key2))
+                continue;
+            if (p->len <= 8 || memcmp(s + i + 8, p->p + 8, p->len - 8) == 0)
+                if (p->len >= 8 || memcmp(s + i + 4, p->p + 4, p->len - 4) == 0)
+                    cb(arg, p, i);
         }
     }
 }
@@ -631,17 +682,34 @@ al__matcher_close(struct al__matcher *m)
 
 struct vb {
     struct al__view *v;
-    size_t cap;
     unsigned flags;
     int space; /* the last byte emitted was a folded space */
     int failed;
 };
 
+static int
+vb_reserve(struct vb *b, size_t cap)
+{
+    char *s;
+    uint32_t *map;
+
+    if (cap <= b->v->cap)
+        return 0;
+    if ((s = realloc(b->v->s, cap)) == NULL)
+        return -1;
+    b->v->s = s;
+    if ((map = realloc(b->v->map, (cap + 1) * sizeof(*map))) == NULL)
+        return -1;
+    b->v->map = map;
+    b->v->cap = cap;
+    return 0;
+}
+
 static void
 vb_byte(struct vb *b, unsigned char ch, size_t src)
 {
-    if (b->v->n == b->cap) {
-        size_t cap = b->cap * 2 + 64;
+    if (b->v->n == b->v->cap) {
+        size_t cap = b->v->cap * 2 + 64;
         char *s = realloc(b->v->s, cap);
         uint32_t *map;
 
@@ -656,7 +724,7 @@ vb_byte(struct vb *b, unsigned char ch, size_t src)
             return;
         }
         b->v->map = map;
-        b->cap = cap;
+        b->v->cap = cap;
     }
     b->v->s[b->v->n] = (char)ch;
     b->v->map[b->v->n] = (uint32_t)src;
@@ -778,13 +846,25 @@ al__view_fold(const char *text, size_t n, unsigned flags, struct al__view *v)
     uint32_t cp;
     unsigned char dec;
 
-    memset(v, 0, sizeof(*v));
     memset(&b, 0, sizeof(b));
     b.v = v;
     b.flags = flags;
+    v->n = 0;
+    /* Folding rarely grows text (a ligature or "a.m." sign does): room for all of it. */
+    if (vb_reserve(&b, n + n / 8 + 64) != 0)
+        return AL_ENOMEM;
     while (i < n && !b.failed) {
         unsigned char ch = (unsigned char)text[i];
 
+        if (ch > 0x20 && ch < 0x7f && !(flags & AL__FOLD_ALNUM) && ch != '%' && ch != '&' &&
+            v->n < v->cap) {
+            /* The common case: a visible ASCII character, kept (lowercased). */
+            v->s[v->n] =
+                (char)((flags & AL__FOLD_LOWER) && ch >= 'A' && ch <= 'Z' ? ch | 0x20 : ch);
+            v->map[v->n++] = (uint32_t)i++;
+            b.space = 0;
+            continue;
+        }
         if (ch < 0x80) {
             if ((flags & AL__FOLD_DECODE) && (ch == '%' || ch == '&') &&
                 (k = inline_escape(text + i, n - i, &dec)) > 0) {
@@ -831,7 +911,7 @@ al__view_fold(const char *text, size_t n, unsigned flags, struct al__view *v)
         }
     }
     if (b.failed) {
-        al__view_close(v);
+        v->n = 0;
         return AL_ENOMEM;
     }
     return 0;

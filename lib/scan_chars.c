@@ -375,6 +375,11 @@ bidi(struct al__scan_ctx *c, const char *s, size_t n, size_t i, uint32_t cp, siz
     size_t e = i + k, vn = 0, p, kk = 0, closer = (size_t)-1;
     uint32_t x = 0;
 
+    /* Past the rule's cap the finding is only counted: skip the look-ahead. */
+    if (al__scan_full(c, "unicode.bidi")) {
+        al__scan_add(c, "unicode.bidi", AL_SEV_HIGH, i, i + k, NULL, 0, "bidi control");
+        return closer;
+    }
     while (e < n && s[e] != '\n' && e - i < 4096) {
         x = cp_at(s, n, e, &kk);
         if (kk == 0 || x == 0x202c || x == 0x2069)

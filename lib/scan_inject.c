@@ -488,7 +488,7 @@ windows(struct run *r, const char *s, size_t n)
 void
 al__scan_inject(struct al__scan_ctx *c, const char *s, size_t n)
 {
-    struct al__view v;
+    const struct al__view *v;
     struct run r;
     size_t i, a, b;
     unsigned all;
@@ -499,13 +499,11 @@ al__scan_inject(struct al__scan_ctx *c, const char *s, size_t n)
         c->failed = 1;
         return;
     }
-    if (al__view_fold(s, n, AL__FOLD_LOWER | AL__FOLD_SPACE, &v) != 0) {
-        c->failed = 1;
+    if ((v = al__scan_fold(c, s, n)) == NULL)
         return;
-    }
     memset(&r, 0, sizeof(r));
-    al__matcher_run(&phrase_matcher, v.s, v.n, on_phrase, &r);
-    windows(&r, v.s, v.n);
+    al__matcher_run(&phrase_matcher, v->s, v->n, on_phrase, &r);
+    windows(&r, v->s, v->n);
     c->inject_families |= (int)r.families;
     all = (unsigned)c->inject_families;
     for (i = 0; i < r.n; i++) {
@@ -513,7 +511,7 @@ al__scan_inject(struct al__scan_ctx *c, const char *s, size_t n)
 
         sev = c->o->direction == AL_SCAN_IN && (families >= 2 || (all & STRONG)) ? AL_SEV_HIGH
                                                                                  : AL_SEV_INFO;
-        al__view_range(&v, r.v[i].a, r.v[i].b, &a, &b);
+        al__view_range(v, r.v[i].a, r.v[i].b, &a, &b);
         al__scan_add_heuristic(c, rules[r.v[i].f], sev, a, b,
                                "heuristic: %s (%d kind%s of "
                                "injection wording in this member)",
@@ -522,5 +520,4 @@ al__scan_inject(struct al__scan_ctx *c, const char *s, size_t n)
     if (r.failed)
         c->failed = 1;
     free(r.v);
-    al__view_close(&v);
 }

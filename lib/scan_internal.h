@@ -26,6 +26,7 @@ struct al__mpat {
     const char *p; /* not owned */
     size_t len;
     unsigned id;
+    uint32_t key, key2; /* bytes 0-3 and 4-7 (0 past the end): cheap checks before memcmp */
 };
 
 struct al__matcher {
@@ -54,6 +55,7 @@ struct al__view {
     char *s;
     size_t n;
     uint32_t *map;
+    size_t cap; /* bytes allocated for s (map has cap + 1 entries) */
 };
 
 #define AL__FOLD_LOWER 0x1  /* ASCII lowercase, and non-ASCII case folded by ICU */
@@ -68,6 +70,8 @@ struct al__view {
  * skeleton turn into ASCII become that ASCII; flags add the folds above.
  */
 int al__view_fold(const char *text, size_t n, unsigned flags, struct al__view *v) AL_WUR;
+/* Frees a view's memory. A view can be folded into again and again without closing it:
+ * its buffers are reused (one scratch view per al_scan() call, see al__scan_ctx). */
 void al__view_close(struct al__view *v);
 /* The member range of view bytes [a, b). */
 void al__view_range(const struct al__view *v, size_t a, size_t b, size_t *start, size_t *end);
@@ -84,8 +88,11 @@ struct al__scan_ctx {
     const char *label;   /* at depth > 0: "base64-decoded text", ... */
     size_t decode_left;  /* decode budget still available */
     int inject_families; /* bit set of inject.* families seen in this member */
+    unsigned fold_built; /* bit per depth: views[depth] holds this layer's fold */
     struct al__canaries *canaries;
     const struct al__view *remap; /* at depth 0: findings' offsets are in this view */
+    struct al__view *scratch;     /* a view the rules fold into, in turn */
+    struct al__view *views;       /* per depth: the layer's folded view (al__scan_fold) */
     int failed;                   /* an allocation failed; al_scan() reports AL_ENOMEM */
 };
 
@@ -97,6 +104,11 @@ struct al__scan_ctx {
 void al__scan_add(struct al__scan_ctx *c, const char *rule, enum al_severity sev, size_t start,
                   size_t end, const char *visible, size_t vlen, const char *fmt, ...)
     AL_PRINTF(8, 9);
+/*
+ * True when another finding of rule would only be counted as omitted: a rule can then skip
+ * the work of making its message and visible text (which keeps hostile input linear).
+ */
+int al__scan_full(struct al__scan_ctx *c, const char *rule);
 /* Same, for a heuristic finding (inject.*). */
 void al__scan_add_heuristic(struct al__scan_ctx *c, const char *rule, enum al_severity sev,
                             size_t start, size_t end, const char *fmt, ...) AL_PRINTF(6, 7);
@@ -107,6 +119,13 @@ void al__scan_add_heuristic(struct al__scan_ctx *c, const char *rule, enum al_se
  */
 int al__scan_layer(struct al__scan_ctx *c, const char *out, size_t n, size_t start, size_t end,
                    const char *label);
+
+/*
+ * The current layer's text folded for reading (AL__FOLD_LOWER | AL__FOLD_SPACE |
+ * AL__FOLD_DECODE), built once per layer and shared by the canary and injection rules.
+ * NULL when out of memory (c->failed is set).
+ */
+const struct al__view *al__scan_fold(struct al__scan_ctx *c, const char *s, size_t n);
 
 /* Searches decoded binary data for the canaries only (it is not text to scan). */
 void al__scan_canaries_binary(struct al__scan_ctx *c, const char *out, size_t n, size_t start,

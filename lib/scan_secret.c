@@ -22,6 +22,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <airlock/render.h>
+#include <airlock/utf8.h>
+
 /* ---- credentials ---- */
 
 static int
@@ -168,6 +171,12 @@ assignment(struct al__scan_ctx *c, const char *s, size_t n, size_t a, size_t b)
     char q = 0;
     int named = 0;
 
+    /* Most words are not followed by '=' or ':': look there before at the name. */
+    while (j < n && j - b < 3 && (s[j] == '"' || s[j] == '\'' || s[j] == ' ' || s[j] == '\t'))
+        j++;
+    if (j >= n || (s[j] != '=' && s[j] != ':'))
+        return;
+    j = b;
     for (i = 0; i < sizeof(cred_names) / sizeof(cred_names[0]) && !named; i++) {
         k = strlen(cred_names[i]);
         named = b - a >= k && strncasecmp(s + b - k, cred_names[i], k) == 0;
@@ -370,10 +379,32 @@ scan_secrets_in(struct al__scan_ctx *c, const char *s, size_t n)
     }
 }
 
+/* True if folding would change a non-ASCII character (drop it or make it ASCII). */
+static int
+foldable(const char *s, size_t n)
+{
+    char ascii[8];
+    size_t i = 0, k;
+    uint32_t cp;
+
+    while (i < n) {
+        if ((unsigned char)s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        if ((k = al_utf8_decode(s + i, n - i, &cp)) == 0)
+            return 1;
+        if (al_render_is_hidden(cp) || al__uc_ascii_fold(cp, ascii) > 0)
+            return 1;
+        i += k;
+    }
+    return 0;
+}
+
 void
 al__scan_secrets(struct al__scan_ctx *c, const char *s, size_t n)
 {
-    struct al__view v;
+    struct al__view *v = c->scratch;
     size_t i;
     int wide = 0;
 
@@ -385,16 +416,15 @@ al__scan_secrets(struct al__scan_ctx *c, const char *s, size_t n)
      * them removed or folded; the findings are mapped back to the member's bytes. (A
      * decoded layer reports at its encoded run anyway.)
      */
-    if (!wide || c->depth > 0)
+    if (!wide || c->depth > 0 || !foldable(s, n))
         return;
-    if (al__view_fold(s, n, 0, &v) != 0) {
+    if (al__view_fold(s, n, 0, v) != 0) {
         c->failed = 1;
         return;
     }
-    c->remap = &v;
-    scan_secrets_in(c, v.s, v.n);
+    c->remap = v;
+    scan_secrets_in(c, v->s, v->n);
     c->remap = NULL;
-    al__view_close(&v);
 }
 
 /* ---- canaries ---- */
@@ -703,7 +733,9 @@ void
 al__scan_canaries(struct al__scan_ctx *c, const char *s, size_t n)
 {
     struct canary_run cr;
-    struct al__view v;
+    struct al__view *v = c->scratch;
+    const struct al__view *f;
+    size_t i, k;
     char *jv = NULL;
     uint32_t *jm = NULL;
     size_t jn = 0;
@@ -715,13 +747,38 @@ al__scan_canaries(struct al__scan_ctx *c, const char *s, size_t n)
     al__matcher_run(&c->canaries->raw, s, n, on_canary, &cr);
     if (c->canaries->fold.n == 0)
         return;
-    if (al__view_fold(s, n, AL__FOLD_LOWER | AL__FOLD_ALNUM | AL__FOLD_DECODE, &v) != 0) {
-        c->failed = 1;
+    /* The letters and digits of the layer's folded view, mapped to the member's bytes. */
+    if ((f = al__scan_fold(c, s, n)) == NULL)
         return;
+    if (v->cap < f->n + 1) {
+        char *ns = realloc(v->s, f->n + 1);
+        uint32_t *nm;
+
+        if (ns == NULL) {
+            c->failed = 1;
+            return;
+        }
+        v->s = ns;
+        if ((nm = realloc(v->map, (f->n + 2) * sizeof(*nm))) == NULL) {
+            c->failed = 1;
+            return;
+        }
+        v->map = nm;
+        v->cap = f->n + 1;
     }
-    cr.view = &v;
-    al__matcher_run(&c->canaries->fold, v.s, v.n, on_canary, &cr);
-    al__view_close(&v);
+    for (i = 0, k = 0; i < f->n; i++) {
+        unsigned char ch = (unsigned char)f->s[i];
+
+        if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) {
+            v->s[k] = (char)ch;
+            v->map[k++] = f->map[i];
+        }
+    }
+    v->n = k;
+    v->s[k] = '\0';
+    v->map[k] = f->map[f->n];
+    cr.view = v;
+    al__matcher_run(&c->canaries->fold, v->s, v->n, on_canary, &cr);
     cr.view = NULL;
     if (json_values(s, n, &jv, &jm, &jn) != 0) {
         c->failed = 1;

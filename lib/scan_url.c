@@ -157,19 +157,57 @@ attr(const char *raw, size_t rn, const char *name, size_t *len)
     return NULL;
 }
 
+/*
+ * Where the next '<', '!', ']' ... is: each cache holds the next occurrence at or after
+ * the position it was asked from, and the positions asked only grow, so every byte is
+ * looked at a bounded number of times however many unclosed brackets the text holds.
+ */
+struct next_cache {
+    size_t lt, bang, rbracket, rparen, nl, gt, comment_end;
+    char tag[16];
+    size_t tag_end; /* the next "</tag" */
+};
+
+static size_t
+next_byte(const char *s, size_t n, size_t i, char ch, size_t *cache)
+{
+    const char *p;
+
+    if (*cache != (size_t)-1 && *cache >= i)
+        return *cache;
+    p = i < n ? memchr(s + i, ch, n - i) : NULL;
+    *cache = p ? (size_t)(p - s) : n;
+    return *cache;
+}
+
+static size_t
+next_comment_end(const char *s, size_t n, size_t i, size_t *cache)
+{
+    const char *p;
+
+    if (*cache != (size_t)-1 && *cache >= i)
+        return *cache;
+    p = i < n ? memmem(s + i, n - i, "-->", 3) : NULL;
+    *cache = p ? (size_t)(p - s) : n;
+    return *cache;
+}
+
 static void
-html_tag(struct al__scan_ctx *c, const char *s, size_t n, size_t i, size_t *next)
+html_tag(struct al__scan_ctx *c, const char *s, size_t n, size_t i, size_t *next,
+         struct next_cache *nc)
 {
     char sq[TAG_MAX + 1], name[16];
-    size_t j = i + 1, nl = 0, e, close, rn, vlen;
+    size_t j = i + 1, nl = 0, e, close, rn, vlen, gt, lt;
     const char *why, *v;
 
     while (j < n && (isalnum((unsigned char)s[j]) || s[j] == '-') && nl + 1 < sizeof(name))
         name[nl++] = (char)tolower((unsigned char)s[j++]);
     name[nl] = '\0';
-    e = j;
-    while (e < n && s[e] != '>' && s[e] != '<' && e - i < TAG_MAX)
-        e++;
+    gt = next_byte(s, n, j, '>', &nc->gt);
+    lt = next_byte(s, n, j, '<', &nc->lt);
+    e = gt < lt ? gt : lt;
+    if (e - i > TAG_MAX)
+        e = i + TAG_MAX;
     rn = e - j;
     *next = e;
     if (nl == 0)
@@ -183,17 +221,29 @@ html_tag(struct al__scan_ctx *c, const char *s, size_t n, size_t i, size_t *next
     squeeze(s + j, rn, sq, sizeof(sq));
     if ((why = hidden_by(sq, s + j, rn)) == NULL)
         return;
-    /* Report the element up to its closing tag, and show its text. */
     close = e < n ? e + 1 : e;
+    if (al__scan_full(c, "markup.hidden_html")) {
+        al__scan_add(c, "markup.hidden_html", AL_SEV_HIGH, i, close, NULL, 0, "hidden element");
+        return;
+    }
+    /* Report the element up to its closing tag, and show its text. */
     {
         char end_tag[24];
-        size_t lim = n - close < ELEMENT_MAX ? n - close : ELEMENT_MAX, f;
+        size_t f, lim;
 
         end_tag[0] = '<';
         end_tag[1] = '/';
         memcpy(end_tag + 2, name, nl + 1);
-        f = ifind(s + close, lim, end_tag);
-        al__scan_add(c, "markup.hidden_html", AL_SEV_HIGH, i, close + f + (f < lim ? nl + 3 : 0),
+        if (strcmp(nc->tag, name) != 0 || nc->tag_end < close) {
+            memcpy(nc->tag, name, nl + 1);
+            nc->tag_end = close + ifind(s + close, n - close, end_tag);
+        }
+        f = nc->tag_end - close;
+        lim = n - close < ELEMENT_MAX ? n - close : ELEMENT_MAX;
+        if (f > lim)
+            f = lim;
+        al__scan_add(c, "markup.hidden_html", AL_SEV_HIGH, i,
+                     close + f + (close + f < n && close + f == nc->tag_end ? nl + 3 : 0),
                      s + close, f, "HTML element <%s> hidden by %s: a reader does not see its text",
                      name, why);
     }
@@ -202,24 +252,33 @@ html_tag(struct al__scan_ctx *c, const char *s, size_t n, size_t i, size_t *next
 void
 al__scan_markup(struct al__scan_ctx *c, const char *s, size_t n)
 {
-    size_t i = 0, e, k, next;
+    struct next_cache nc;
+    size_t i = 0, e, k, next, lt, bang;
 
+    memset(&nc, 0xff, sizeof(nc));
+    nc.tag[0] = '\0';
+    nc.tag_end = 0;
     while (i < n) {
-        const char *p = memchr(s + i, '<', n - i);
-        const char *q = memchr(s + i, '!', n - i);
-        size_t lt = p ? (size_t)(p - s) : n, bang = q ? (size_t)(q - s) : n;
-
+        lt = next_byte(s, n, i, '<', &nc.lt);
+        bang = next_byte(s, n, i, '!', &nc.bang);
         if (bang < lt) {
             /* Markdown image: ![alt](target) or ![alt][ref]. */
             i = bang + 1;
             if (i < n && s[i] == '[') {
-                for (e = i + 1; e < n && e - i < 1024 && s[e] != ']' && s[e] != '\n'; e++)
-                    ;
-                if (e + 1 < n && s[e] == ']' && (s[e + 1] == '(' || s[e + 1] == '[')) {
-                    char open = s[e + 1], closec = open == '(' ? ')' : ']';
+                size_t rb = next_byte(s, n, i + 1, ']', &nc.rbracket);
+                size_t eol = next_byte(s, n, i + 1, '\n', &nc.nl);
 
-                    for (k = e + 2; k < n && k - e < URL_MAX && s[k] != closec && s[k] != '\n'; k++)
-                        ;
+                e = rb < eol ? rb : eol;
+                if (e - i < 1024 && e + 1 < n && s[e] == ']' &&
+                    (s[e + 1] == '(' || s[e + 1] == '[')) {
+                    char open = s[e + 1];
+                    size_t end = open == '(' ? next_byte(s, n, e + 2, ')', &nc.rparen)
+                                             : next_byte(s, n, e + 2, ']', &nc.rbracket);
+
+                    eol = next_byte(s, n, e + 2, '\n', &nc.nl);
+                    k = end < eol ? end : eol;
+                    if (k - e > URL_MAX)
+                        k = e + URL_MAX;
                     al__scan_add(c, "markdown.image", AL_SEV_HIGH, bang, k < n ? k + 1 : k,
                                  s + e + 2, k - e - 2,
                                  "Markdown image%s: a renderer fetches it by itself (the request "
@@ -234,22 +293,16 @@ al__scan_markup(struct al__scan_ctx *c, const char *s, size_t n)
             break;
         i = lt;
         if (ieq(s + i, n - i, "<!--")) {
-            const char *endc = NULL;
             size_t from = i + 4;
 
-            for (e = from; e + 3 <= n; e++)
-                if (s[e] == '-' && s[e + 1] == '-' && s[e + 2] == '>') {
-                    endc = s + e;
-                    break;
-                }
-            e = endc ? (size_t)(endc - s) : n;
-            al__scan_add(c, "markup.hidden_html", AL_SEV_HIGH, i, endc ? e + 3 : n, s + from,
+            e = next_comment_end(s, n, from, &nc.comment_end);
+            al__scan_add(c, "markup.hidden_html", AL_SEV_HIGH, i, e < n ? e + 3 : n, s + from,
                          e - from, "HTML comment: not shown when the page is rendered");
-            i = endc ? e + 3 : n;
+            i = e < n ? e + 3 : n;
             continue;
         }
         if (i + 1 < n && isalpha((unsigned char)s[i + 1])) {
-            html_tag(c, s, n, i, &next);
+            html_tag(c, s, n, i, &next, &nc);
             i = next > i ? next : i + 1;
             continue;
         }
@@ -603,10 +656,20 @@ special_scheme(struct al__scan_ctx *c, const char *s, size_t n, size_t i)
 
     if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '-' || s[i - 1] == '_'))
         return 0;
-    for (k = 0; k < 4; k++)
-        if (ieq(s + i, n - i, names[k]))
-            break;
-    if (k == 4)
+    switch (s[i] | 0x20) {
+    case 'j':
+        k = 0;
+        break;
+    case 'v':
+        k = 1;
+        break;
+    case 'd':
+        k = 2;
+        break;
+    default:
+        k = 3;
+    }
+    if (!ieq(s + i, n - i, names[k]))
         return 0;
     e = i + strlen(names[k]);
     if (k == 3 && !(e < n && s[e] == '/'))

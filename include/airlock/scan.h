@@ -38,6 +38,7 @@
 #define AL_SCAN_FINDINGS_DEFAULT 400
 /* Default decode depth (base64 inside hex inside ...) and the per-call decode budget. */
 #define AL_SCAN_DEPTH_DEFAULT 2
+#define AL_SCAN_DEPTH_MAX 8 /* a larger max_depth is taken as this */
 #define AL_SCAN_DECODE_BUDGET_DEFAULT (4u * 1024 * 1024)
 /* Canaries shorter than this are refused (AL_EINVAL): they would match ordinary text. */
 #define AL_SCAN_CANARY_MIN 4
