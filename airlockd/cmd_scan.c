@@ -34,6 +34,26 @@ static const char scan_help[] =
     "\n"
     "Exit status: 0 when no finding is high or block, 1 when one is, 2 on an error.\n";
 
+/*
+ * Messages and visible renderings were made by al_render_escape() when the finding was
+ * made: a backslash in the plan is already doubled and every control is a token, so they
+ * are printed as they are (escaping them again would double the tokens' backslashes). A
+ * string that is somehow not terminal-safe is escaped again rather than trusted.
+ */
+static void
+put_rendered(const char *s)
+{
+    const unsigned char *p;
+
+    for (p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+            break;
+    if (*p == '\0')
+        fputs(s, stdout);
+    else
+        cli_put_escaped(stdout, s);
+}
+
 static void
 put_finding(const struct al_finding *f)
 {
@@ -44,10 +64,10 @@ put_finding(const struct al_finding *f)
         cli_put_escaped(stdout, f->member);
     }
     fputs("\n       ", stdout);
-    cli_put_escaped(stdout, f->message);
+    put_rendered(f->message);
     if (f->visible != NULL) {
         fputs("\n       shows as: ", stdout);
-        cli_put_escaped(stdout, f->visible);
+        put_rendered(f->visible);
     }
     fputc('\n', stdout);
 }
