@@ -126,6 +126,19 @@ static const struct phrase phrases[] = {
     {"your output", F_ADDRESSES},
     {"your next plan", F_ADDRESSES},
     {"your summary", F_ADDRESSES},
+    {"your message", F_ADDRESSES},
+    {"your solution", F_ADDRESSES},
+    {"your implementation", F_ADDRESSES},
+    {"your algorithm", F_ADDRESSES},
+    {"your instructions", F_ADDRESSES},
+    {"your task", F_ADDRESSES},
+    {"to you, ", F_ADDRESSES},
+    {"chatgpt", F_ADDRESSES},
+    {"gemini", F_ADDRESSES},
+    {"claude", F_ADDRESSES},
+    {"copilot", F_ADDRESSES},
+    {" llm ", F_ADDRESSES},
+    {" llms ", F_ADDRESSES},
     {"do not tell the user", F_CONCEAL},
     {"don't tell the user", F_CONCEAL},
     {"not tell the user", F_CONCEAL},
@@ -178,6 +191,10 @@ static const struct phrase phrases[] = {
     {".kube/config", F_SENSITIVE},
     {"wallet.dat", F_SENSITIVE},
     {".password-store", F_SENSITIVE},
+    {"/credentials", F_SENSITIVE},
+    {".config/gh", F_SENSITIVE},
+    {"keychain", F_SENSITIVE},
+    {".env ", F_SENSITIVE},
 };
 
 /* Word roles for the verb-object windows. */
@@ -231,8 +248,29 @@ static const struct word_role words[] = {
     {"database", R_DOBJ},
     {"repository", R_DOBJ},
     {"inbox", R_DOBJ},
+    {"email", R_SEND | R_DOBJ},
+    {"message", R_DOBJ | R_SOBJ},
+    {"it", R_DOBJ | R_SOBJ},
+    {"them", R_DOBJ | R_SOBJ},
+    {"all", R_DOBJ | R_SOBJ},
+    {"text", R_SOBJ},
+    {"body", R_SOBJ},
+    {"result", R_SOBJ},
+    {"results", R_SOBJ},
+    {"code", R_SOBJ},
+    {"number", R_SOBJ},
+    {"numbers", R_SOBJ},
+    {"letter", R_SOBJ},
+    {"details", R_SOBJ | R_COBJ},
+    {"information", R_SOBJ},
+    {"model", R_SOBJ},
+    {"address", R_DEST},
+    {"reference", R_DEST},
+    {"recipient", R_DEST | R_COBJ},
+    {"event", R_COBJ},
+    {"participant", R_COBJ},
+    {"appointment", R_COBJ},
     {"send", R_SEND},
-    {"email", R_SEND},
     {"e-mail", R_SEND},
     {"mail", R_SEND},
     {"post", R_SEND},
@@ -258,8 +296,8 @@ static const struct word_role words[] = {
     {"token", R_SOBJ},
     {"tokens", R_SOBJ},
     {"history", R_SOBJ},
-    {"emails", R_SOBJ},
-    {"messages", R_SOBJ},
+    {"emails", R_SOBJ | R_DOBJ},
+    {"messages", R_SOBJ | R_DOBJ},
     {"notes", R_SOBJ},
     {"secret", R_SOBJ},
     {"secrets", R_SOBJ},
@@ -290,7 +328,6 @@ static const struct word_role words[] = {
     {"payees", R_COBJ},
     {"calendar", R_COBJ},
     {"iban", R_COBJ},
-    {"recipient", R_COBJ},
     {"sender", R_COBJ},
     {"forwarding", R_COBJ},
     {"debit", R_COBJ},
@@ -428,8 +465,7 @@ windows(struct run *r, const char *s, size_t n)
             continue;
         }
         a = i;
-        while (i < n && (word_byte((unsigned char)s[i]) ||
-                         (s[i] == '.' && i + 1 < n && word_byte((unsigned char)s[i + 1]))))
+        while (i < n && word_byte((unsigned char)s[i]))
             i++;
         if (nw == cap) {
             struct word *v;

@@ -173,6 +173,8 @@ al__uc_ascii_fold(uint32_t cp, char out[8])
     int32_t n, k = 0;
     size_t m;
     UScriptCode sc;
+    uint32_t lc;
+    int upper;
 
     if (cp < 0x80)
         return 0;
@@ -181,16 +183,25 @@ al__uc_ascii_fold(uint32_t cp, char out[8])
     sc = script_of(cp);
     if (spoof == NULL || !(lookalike_script(sc) || sc == USCRIPT_LATIN))
         return 0;
-    if (cp > 0xffff) {
-        in[k++] = (UChar)(0xd7c0 + (cp >> 10));
-        in[k++] = (UChar)(0xdc00 | (cp & 0x3ff));
+    /*
+     * The skeleton of a capital can be another letter's (UTS #39 maps I to l): take the
+     * skeleton of the small letter and give the result back its case.
+     */
+    upper = u_isupper((UChar32)cp);
+    lc = upper ? (uint32_t)u_tolower((UChar32)cp) : cp;
+    if (lc > 0xffff) {
+        in[k++] = (UChar)(0xd7c0 + (lc >> 10));
+        in[k++] = (UChar)(0xdc00 | (lc & 0x3ff));
     } else {
-        in[k++] = (UChar)cp;
+        in[k++] = (UChar)lc;
     }
     n = uspoof_getSkeleton(spoof, 0, in, k, d, 16, &err);
-    if (U_FAILURE(err))
+    if (U_FAILURE(err) || (m = ascii_of(d, n, out)) == 0)
         return 0;
-    return ascii_of(d, n, out);
+    for (k = 0; upper && k < (int32_t)m; k++)
+        if (out[k] >= 'a' && out[k] <= 'z')
+            out[k] = (char)(out[k] - 'a' + 'A');
+    return m;
 }
 
 /* ---- unicode.nfkc ---- */
