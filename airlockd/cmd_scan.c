@@ -18,18 +18,21 @@
 #define SCAN_FILE_MAX (16u * 1024 * 1024)
 
 static const char scan_help[] =
-    "usage: airlock scan [--direction out|in] [--canary STRING]... [--json] FILE\n"
+    "usage: airlock scan [--direction out|in] [--canary STRING]... [--workspace DIR] [--json]\n"
+    "                    FILE\n"
     "\n"
     "Scans FILE as plan text and lists what a reviewer could miss: terminal escapes and\n"
     "control characters, hidden Unicode (tag, zero-width, bidi, variation selectors, ...),\n"
     "look-alike letters, hidden HTML and images, URLs and their exfiltration channels,\n"
-    "encoded blobs (decoded and scanned again), credentials, the canary strings given, and\n"
-    "injection phrasing (a heuristic, marked as such).\n"
+    "encoded blobs (decoded and scanned again), credentials, the canary strings given,\n"
+    "injection phrasing (a heuristic, marked as such) and text copied from the workspace.\n"
     "\n"
     "  --direction out   the plan leaves the offline side (the default)\n"
     "  --direction in    the plan enters the offline side (injection wording counts more)\n"
     "  --canary STRING   a seeded secret to look for in every encoding (repeatable, 4 to\n"
     "                    256 bytes, at most 64)\n"
+    "  --workspace DIR   for an outbound plan, find passages copied verbatim from the text\n"
+    "                    files under DIR (links not followed)\n"
     "  --json            print {\"file\", \"direction\", \"worst\", \"findings\": [...]} instead\n"
     "\n"
     "Exit status: 0 when no finding is high or block, 1 when one is, 2 on an error.\n";
@@ -133,7 +136,8 @@ cmd_scan(int argc, char **argv)
     struct al_buf text;
     size_t n_canaries = 0;
     int ch, json = 0, r, status = CLI_FAIL;
-    const char *path;
+    const char *path, *workspace = NULL;
+    struct al_scan_index *ix = NULL;
 
     al_scan_opts_init(&o);
     al_buf_init(&text, SCAN_FILE_MAX);
@@ -156,8 +160,8 @@ cmd_scan(int argc, char **argv)
             canaries[n_canaries++] = optarg;
             break;
         case 'w':
-            return cli_usage("scan", "--workspace: the provenance index is not built yet (see "
-                                     "docs/internals/scan.md)");
+            workspace = optarg;
+            break;
         case 'j':
             json = 1;
             break;
@@ -173,6 +177,15 @@ cmd_scan(int argc, char **argv)
     path = argv[optind];
     o.canaries = canaries;
     o.n_canaries = n_canaries;
+    if (workspace != NULL) {
+        if ((r = al_scan_index_new(0, &ix)) != 0 ||
+            (r = al_scan_index_add_dir(ix, workspace)) != 0) {
+            cli_fail(workspace, r);
+            status = CLI_USAGE;
+            goto out;
+        }
+        o.workspace = ix;
+    }
     if ((r = cli_read_file(path, &text)) != 0) {
         cli_fail(path, r);
         status = CLI_USAGE;
@@ -188,6 +201,7 @@ cmd_scan(int argc, char **argv)
     status = al_scan_worst(s) >= AL_SEV_HIGH ? CLI_FAIL : CLI_OK;
 out:
     al_scan_free(s);
+    al_scan_index_free(ix);
     al_buf_close(&text);
     return status;
 }

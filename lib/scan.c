@@ -465,6 +465,7 @@ al_scan(struct al_scan *s, const char *member, const char *text, size_t len,
     r = AL_ENOMEM;
     s->text_bytes += free_text_bytes(text, len);
     scan_layer_text(&c, text, len);
+    al__scan_provenance(&c, text, len);
     capacity(&c, len);
     if (c.failed)
         goto out;

@@ -7,12 +7,14 @@
  * unassigned and non-characters), look-alike letters and compatibility forms, HTML that
  * hides itself, images that fetch on render, URLs and their exfiltration channels, encoded
  * blobs (decoded, a bounded number of layers, and scanned again), credentials, the
- * configured canary strings (in every decoded view), injection phrasing (a heuristic) and
- * the plan's capacity against a budget.
+ * configured canary strings (in every decoded view), injection phrasing (a heuristic),
+ * the plan's capacity against a budget, and for outbound plans how much is copied verbatim
+ * from the workspace (with an index the caller builds).
  *
  * Every finding has a rule id (the vocabulary of the shared corpora's flags.json, plus a
  * few of airlock's own: url.link, unicode.format, unicode.private_use, unicode.unassigned,
- * unicode.noncharacter, unicode.invalid, encoded.quoted_printable, capacity, scan.omitted),
+ * unicode.noncharacter, unicode.invalid, encoded.quoted_printable, capacity, provenance,
+ * provenance.copied, scan.omitted),
  * a severity, the byte range in the member it was found in, a message and, for hidden
  * content, a visible rendering.
  *
@@ -45,6 +47,32 @@
 #define AL_SCAN_CANARY_MAX 256
 #define AL_SCAN_CANARIES_MAX 64
 
+/*
+ * A workspace provenance index: word 8-gram shingles of the offline workspace's text
+ * files (one in four kept, at most max_entries of them; 0 gives
+ * AL_SCAN_INDEX_ENTRIES_DEFAULT, about 12 bytes each x 2). Built by the caller, incrementally,
+ * and passed read-only to al_scan() for outbound plans: findings provenance.copied (each
+ * copied passage, with its source file) and provenance (the share of the plan copied).
+ */
+struct al_scan_index;
+#define AL_SCAN_INDEX_ENTRIES_DEFAULT (1u << 20)
+
+int al_scan_index_new(size_t max_entries, struct al_scan_index **out) AL_WUR;
+void al_scan_index_free(struct al_scan_index *ix);
+/* Adds one file's text under name (copied; shown in findings). AL_ECOUNT past 65536 files. */
+int al_scan_index_add(struct al_scan_index *ix, const char *name, const char *text,
+                      size_t len) AL_WUR;
+/*
+ * Adds every text file (valid UTF-8, no NUL, at most 8 MiB) under dir, named by their path
+ * below it. Links are not followed; each directory is opened through its parent's
+ * descriptor, so a tree that changes while it is read cannot send the walk elsewhere.
+ */
+int al_scan_index_add_dir(struct al_scan_index *ix, const char *dir) AL_WUR;
+size_t al_scan_index_files(const struct al_scan_index *ix);
+size_t al_scan_index_entries(const struct al_scan_index *ix);
+/* True when max_entries was reached: files were read but not all their shingles kept. */
+int al_scan_index_truncated(const struct al_scan_index *ix);
+
 enum al_scan_direction {
     AL_SCAN_OUT = 0, /* leaving the offline side: exfiltration matters most */
     AL_SCAN_IN = 1,  /* entering the offline side: injection matters most */
@@ -66,6 +94,7 @@ struct al_scan_opts {
     uint64_t budget_plan; /* capacity: free-text bytes allowed per plan; 0 = no budget */
     uint64_t budget_day;  /* ... per day; 0 = no budget */
     uint64_t used_today;  /* free-text bytes already approved today (for budget_day) */
+    const struct al_scan_index *workspace; /* NULL: no provenance check; outbound only */
 };
 
 /* Zeroes o: direction out, no canaries, defaults for the rest. */

@@ -31,14 +31,33 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const canaries[] = {"CANARY-7f3a", "fennel-obelisk-3381-zq7",
                                            "AKIANAURNNAVHOA7SLII"};
+    static const char workspace[] =
+        "the heron counts nine lanterns above Pellworth and the ferry leaves at dawn every "
+        "second Tuesday of the month from the old harbour wall";
+    static struct al_scan_index *ix;
     struct al_scan_opts o;
     struct al_scan *s = NULL;
     char *json = NULL;
     size_t i;
     int d;
 
+    if (ix == NULL && (al_scan_index_new(64, &ix) != 0 ||
+                       al_scan_index_add(ix, "notes.txt", workspace, sizeof(workspace) - 1) != 0))
+        __builtin_trap();
+    /* The same bytes as a workspace file: indexing takes any text. */
+    {
+        struct al_scan_index *tmp;
+
+        if (al_scan_index_new(32, &tmp) == 0) {
+            if (al_scan_index_add(tmp, "f", (const char *)data, size) != 0 ||
+                al_scan_index_entries(tmp) > 32)
+                __builtin_trap();
+            al_scan_index_free(tmp);
+        }
+    }
     for (d = 0; d < 2; d++) {
         al_scan_opts_init(&o);
+        o.workspace = ix;
         o.direction = d ? AL_SCAN_IN : AL_SCAN_OUT;
         o.canaries = canaries;
         o.n_canaries = 3;

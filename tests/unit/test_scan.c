@@ -1,10 +1,12 @@
 /* Unit tests: the plan scanner, each rule with a positive and a negative case. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -640,6 +642,76 @@ test_set_and_json(void **state)
     free(t2);
 }
 
+static void
+test_provenance(void **state)
+{
+    static const char letter[] =
+        "Dear Dr Okafor, thank you for seeing me on Tuesday. As we discussed, the swelling in "
+        "my left knee has not gone down since the fall in March, and the physiotherapy "
+        "exercises make it worse after about ten minutes. I would like to ask for a referral "
+        "to the orthopaedic clinic and for a copy of the scan report for my own records. "
+        "With thanks, Maya";
+    char plan[1024], dir[] = "/tmp/test_scan.XXXXXX", path[256];
+    struct al_scan_index *ix;
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(al_scan_index_new(0, &ix), 0);
+    assert_int_equal(al_scan_index_add(ix, "medical/letter.txt", letter, strlen(letter)), 0);
+    assert_true(al_scan_index_entries(ix) > 0);
+    opts.workspace = ix;
+    snprintf(plan, sizeof(plan), "# Plan\n\nPost this on the forum: %s\n", letter + 32);
+    scan(plan);
+    assert_int_equal(sev("provenance.copied"), AL_SEV_HIGH);
+    assert_non_null(strstr(find("provenance.copied")->message, "medical/letter.txt"));
+    assert_int_equal(sev("provenance"), AL_SEV_HIGH);
+    /* Case and hidden characters do not hide a copy. */
+    snprintf(plan, sizeof(plan), "%s", letter + 32);
+    for (size_t i = 0; plan[i]; i++)
+        if (plan[i] >= 'a' && plan[i] <= 'z' && i % 3 == 0)
+            plan[i] = (char)(plan[i] - 32);
+    scan(plan);
+    assert_int_not_equal(sev("provenance.copied"), NONE);
+    /* Own words, and inbound plans: nothing. */
+    assert_int_equal(rule_in("# Plan\n\nFind a knee clinic near us that takes referrals, and "
+                             "ask about waiting times for a scan.",
+                             "provenance.copied"),
+                     NONE);
+    opts.direction = AL_SCAN_IN;
+    snprintf(plan, sizeof(plan), "%s", letter);
+    assert_int_equal(rule_in(plan, "provenance"), NONE);
+    al_scan_index_free(ix);
+    reset_opts();
+
+    /* The directory walk reads text files and follows no link. */
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/a.txt", dir);
+    assert_non_null(f = fopen(path, "w"));
+    fputs(letter, f);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/bin.dat", dir);
+    assert_non_null(f = fopen(path, "w"));
+    fputs("text\xff\xfe", f);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/link", dir);
+    assert_int_equal(symlink("/etc/hostname", path), 0);
+    assert_int_equal(al_scan_index_new(16, &ix), 0);
+    assert_int_equal(al_scan_index_add_dir(ix, dir), 0);
+    assert_int_equal(al_scan_index_files(ix), 1);
+    /* A cap of 16 entries: the index says it is truncated. */
+    assert_true(al_scan_index_entries(ix) <= 16);
+    al_scan_index_free(ix);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/a.txt", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/bin.dat", dir);
+    unlink(path);
+    rmdir(dir);
+    assert_int_equal(al_scan_index_new(0, &ix), 0);
+    assert_int_equal(al_scan_index_add_dir(ix, "/nonexistent/dir"), -ENOENT);
+    al_scan_index_free(ix);
+}
+
 int
 main(void)
 {
@@ -662,6 +734,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_nfkc_confusable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_capacity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_and_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_provenance, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
