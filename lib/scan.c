@@ -5,7 +5,6 @@
  */
 #include "scan_internal.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -371,7 +370,7 @@ free_text_bytes(const char *s, size_t n)
     size_t i;
 
     for (i = 0; i < n; i++)
-        if (!isspace((unsigned char)s[i]))
+        if (!al__isspace((unsigned char)s[i]))
             k++;
     return k;
 }
@@ -750,10 +749,10 @@ vb_ascii(struct vb *b, unsigned char ch, size_t src)
     }
     if (ch < 0x20 || ch == 0x7f)
         return;
-    if ((b->flags & AL__FOLD_ALNUM) && !isalnum(ch))
+    if ((b->flags & AL__FOLD_ALNUM) && !al__isalnum(ch))
         return;
     if (b->flags & AL__FOLD_LOWER)
-        ch = (unsigned char)tolower(ch);
+        ch = (unsigned char)al__tolower(ch);
     b->space = 0;
     vb_byte(b, ch, src);
 }
@@ -816,7 +815,7 @@ inline_escape(const char *s, size_t n, unsigned char *out)
         for (i = hex ? 3 : 2; i < n && i < 10; i++) {
             if (s[i] == ';')
                 break;
-            if (hex ? al__hexval(s[i]) < 0 : !isdigit((unsigned char)s[i]))
+            if (hex ? al__hexval(s[i]) < 0 : !al__isdigit((unsigned char)s[i]))
                 return 0;
             v = v * (hex ? 16 : 10) + (unsigned)al__hexval(s[i]);
         }

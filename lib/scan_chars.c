@@ -9,7 +9,6 @@
  */
 #include "scan_internal.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -282,9 +281,9 @@ zw_report(struct al__scan_ctx *c, const char *s, size_t n, size_t a, size_t b, u
         return;
     }
     /* Show the whole words the characters are woven through. */
-    for (va = a; va > 0 && a - va < 64 && !isspace((unsigned char)s[va - 1]); va--)
+    for (va = a; va > 0 && a - va < 64 && !al__isspace((unsigned char)s[va - 1]); va--)
         ;
-    for (vb = b; vb < n && vb - b < 64 && !isspace((unsigned char)s[vb]); vb++)
+    for (vb = b; vb < n && vb - b < 64 && !al__isspace((unsigned char)s[vb]); vb++)
         ;
     for (i = va; i < vb && vn < AL__SCAN_VISIBLE_MAX; i += k ? k : 1) {
         cp = cp_at(s, vb, i, &k);

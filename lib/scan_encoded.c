@@ -9,7 +9,6 @@
  */
 #include "scan_internal.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +24,7 @@
 static int
 b64_char(unsigned char ch)
 {
-    return isalnum(ch) || ch == '+' || ch == '/' || ch == '-' || ch == '_';
+    return al__isalnum(ch) || ch == '+' || ch == '/' || ch == '-' || ch == '_';
 }
 
 static int
@@ -72,7 +71,7 @@ decode_base32(const char *s, size_t n, unsigned char *out)
     int v;
 
     for (i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)toupper((unsigned char)s[i]);
+        unsigned char ch = (unsigned char)al__toupper((unsigned char)s[i]);
 
         if (ch >= 'A' && ch <= 'Z')
             v = ch - 'A';
@@ -170,9 +169,9 @@ base64_run(struct al__scan_ctx *c, const char *s, size_t a, size_t b, unsigned c
     for (i = a; i < b; i++) {
         unsigned char ch = (unsigned char)s[i];
 
-        up += isupper(ch) != 0;
-        lo += islower(ch) != 0;
-        dg += isdigit(ch) != 0;
+        up += al__isupper(ch) != 0;
+        lo += al__islower(ch) != 0;
+        dg += al__isdigit(ch) != 0;
     }
     if (!(up && lo && dg))
         return;
@@ -209,11 +208,11 @@ alphabet_run(struct al__scan_ctx *c, const char *s, size_t a, size_t b, unsigned
     for (i = a; i < core; i++) {
         unsigned char ch = (unsigned char)s[i];
 
-        hex &= isxdigit(ch) != 0;
-        b32u &= (isupper(ch) || (ch >= '2' && ch <= '7'));
-        b32l &= (islower(ch) || (ch >= '2' && ch <= '7'));
-        letters |= isalpha(ch) != 0;
-        numbers |= isdigit(ch) != 0;
+        hex &= al__isxdigit(ch) != 0;
+        b32u &= (al__isupper(ch) || (ch >= '2' && ch <= '7'));
+        b32l &= (al__islower(ch) || (ch >= '2' && ch <= '7'));
+        letters |= al__isalpha(ch) != 0;
+        numbers |= al__isdigit(ch) != 0;
     }
     if (hex && core - a >= HEX_MIN && letters && numbers)
         return; /* the hex pass has it */
@@ -239,18 +238,18 @@ hex_runs(struct al__scan_ctx *c, const char *s, size_t n, unsigned char *buf)
     int letters, numbers;
 
     while (i < n) {
-        if (!isxdigit((unsigned char)s[i]) || (i > 0 && isalnum((unsigned char)s[i - 1]))) {
+        if (!al__isxdigit((unsigned char)s[i]) || (i > 0 && al__isalnum((unsigned char)s[i - 1]))) {
             i++;
             continue;
         }
         a = i;
         letters = numbers = 0;
-        while (i < n && isxdigit((unsigned char)s[i])) {
-            letters |= isalpha((unsigned char)s[i]) != 0;
-            numbers |= isdigit((unsigned char)s[i]) != 0;
+        while (i < n && al__isxdigit((unsigned char)s[i])) {
+            letters |= al__isalpha((unsigned char)s[i]) != 0;
+            numbers |= al__isdigit((unsigned char)s[i]) != 0;
             i++;
         }
-        if (i < n && isalnum((unsigned char)s[i]))
+        if (i < n && al__isalnum((unsigned char)s[i]))
             continue;
         /*
          * Digits alone are numbers, except in long runs: a hex-encoded ASCII string with no
@@ -277,7 +276,7 @@ escapes(const char *s, size_t n, size_t i, char kind, unsigned char *out, size_t
     *count = 0;
     while (j < n) {
         if (kind != '&' && s[j] == kind && j + 2 < n && al__hexval(s[j + 1]) >= 0 &&
-            al__hexval(s[j + 2]) >= 0 && (kind == '%' || !islower((unsigned char)s[j + 1]))) {
+            al__hexval(s[j + 2]) >= 0 && (kind == '%' || !al__islower((unsigned char)s[j + 1]))) {
             out[k++] = (unsigned char)(al__hexval(s[j + 1]) << 4 | al__hexval(s[j + 2]));
             j += 3;
         } else if (kind == '&' && s[j] == '&' && j + 3 < n && s[j + 1] == '#') {
@@ -288,7 +287,8 @@ escapes(const char *s, size_t n, size_t i, char kind, unsigned char *out, size_t
 
             v = 0;
             for (e += hx; e < n && e - j < 12 && s[e] != ';'; e++) {
-                int d = hx ? al__hexval(s[e]) : (isdigit((unsigned char)s[e]) ? s[e] - '0' : -1);
+                int d =
+                    hx ? al__hexval(s[e]) : (al__isdigit((unsigned char)s[e]) ? s[e] - '0' : -1);
 
                 if (d < 0)
                     break;

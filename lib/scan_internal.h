@@ -171,6 +171,56 @@ int al__uc_joining_script(uint32_t cp); /* Arabic, Syriac, Indic ...: ZWJ/ZWNJ a
  */
 size_t al__uc_ascii_fold(uint32_t cp, char out[8]);
 
+/*
+ * ASCII character classes. The scanner never uses <ctype.h>: its answers depend on the
+ * locale (a single-byte locale can call 0xE9 a letter), and findings must not.
+ */
+static inline int
+al__isdigit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+static inline int
+al__islower(int c)
+{
+    return c >= 'a' && c <= 'z';
+}
+static inline int
+al__isupper(int c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+static inline int
+al__isalpha(int c)
+{
+    return al__islower(c) || al__isupper(c);
+}
+static inline int
+al__isalnum(int c)
+{
+    return al__isalpha(c) || al__isdigit(c);
+}
+static inline int
+al__isxdigit(int c)
+{
+    return al__isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+static inline int
+al__isspace(int c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+static inline int
+al__tolower(int c)
+{
+    return al__isupper(c) ? c + ('a' - 'A') : c;
+}
+static inline int
+al__toupper(int c)
+{
+    return al__islower(c) ? c - ('a' - 'A') : c;
+}
+
 /* Decoders shared by the views and the encoded-blob rules. */
 int al__hexval(int c);
 

@@ -17,7 +17,6 @@
  */
 #include "scan_internal.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -30,7 +29,7 @@
 static int
 b64url_char(unsigned char ch)
 {
-    return isalnum(ch) || ch == '-' || ch == '_';
+    return al__isalnum(ch) || ch == '-' || ch == '_';
 }
 
 static size_t
@@ -46,19 +45,19 @@ run(const char *s, size_t n, size_t i, int (*ok)(unsigned char))
 static int
 alnum_char(unsigned char ch)
 {
-    return isalnum(ch);
+    return al__isalnum(ch);
 }
 
 static int
 word_char(unsigned char ch)
 {
-    return isalnum(ch) || ch == '_';
+    return al__isalnum(ch) || ch == '_';
 }
 
 static int
 upper_digit(unsigned char ch)
 {
-    return isupper(ch) || isdigit(ch);
+    return al__isupper(ch) || al__isdigit(ch);
 }
 
 static unsigned
@@ -81,7 +80,7 @@ digits(const char *s, size_t n)
     size_t i;
 
     for (i = 0; i < n; i++)
-        k += isdigit((unsigned char)s[i]) != 0;
+        k += al__isdigit((unsigned char)s[i]) != 0;
     return k;
 }
 
@@ -116,7 +115,7 @@ private_key(struct al__scan_ctx *c, const char *s, size_t n, size_t i)
     size_t j = i + 11, e, body;
     int found;
 
-    while (j < n && j - i < 64 && (isupper((unsigned char)s[j]) || s[j] == ' '))
+    while (j < n && j - i < 64 && (al__isupper((unsigned char)s[j]) || s[j] == ' '))
         j++;
     if (!(j >= i + 11 + 11 && (has(s + i, j - i, "PRIVATE KEY") || has(s + i, j - i, "PRIVATE"))))
         return 0;
@@ -131,7 +130,8 @@ private_key(struct al__scan_ctx *c, const char *s, size_t n, size_t i)
     {
         size_t k = e;
 
-        while (k < n && (isalnum((unsigned char)s[k]) || s[k] == '+' || s[k] == '/' || s[k] == '='))
+        while (k < n &&
+               (al__isalnum((unsigned char)s[k]) || s[k] == '+' || s[k] == '/' || s[k] == '='))
             k++;
         body = k - e;
     }
@@ -198,7 +198,7 @@ assignment(struct al__scan_ctx *c, const char *s, size_t n, size_t a, size_t b)
         q = s[j++];
     v = j;
     for (e = v; e < n && e - v < 256; e++) {
-        if (q ? s[e] == q : (isspace((unsigned char)s[e]) || strchr(",;)]}\"'", s[e])))
+        if (q ? s[e] == q : (al__isspace((unsigned char)s[e]) || strchr(",;)]}\"'", s[e])))
             break;
         if (s[e] == '\n')
             break;
@@ -217,7 +217,7 @@ assignment(struct al__scan_ctx *c, const char *s, size_t n, size_t a, size_t b)
         for (x = v; x < e; x++) {
             unsigned char ch = (unsigned char)s[x];
 
-            m |= islower(ch) ? 1u : isupper(ch) ? 2u : isdigit(ch) ? 4u : 0u;
+            m |= al__islower(ch) ? 1u : al__isupper(ch) ? 2u : al__isdigit(ch) ? 4u : 0u;
         }
         if ((m & 1) + (m >> 1 & 1) + (m >> 2 & 1) < 2 || distinct(s + v, k) < 6 ||
             al__entropy(s + v, k) < 3.0)
@@ -283,8 +283,8 @@ token(struct al__scan_ctx *c, const char *s, size_t n, size_t i)
         return 0;
     case 'h':
         if (n - i >= 45 && memcmp(s + i, "hooks.slack.com/services/", 25) == 0) {
-            for (t = i + 25; t < n && (isalnum((unsigned char)s[t]) || s[t] == '/' || s[t] == '_');
-                 t++)
+            for (t = i + 25;
+                 t < n && (al__isalnum((unsigned char)s[t]) || s[t] == '/' || s[t] == '_'); t++)
                 ;
             if (t - i - 25 >= 20) {
                 secret(c, "secret.slack_token", AL_SEV_BLOCK, i, t, s, "Slack webhook URL");
@@ -346,7 +346,7 @@ token(struct al__scan_ctx *c, const char *s, size_t n, size_t i)
 static int
 ident_char(unsigned char ch)
 {
-    return isalnum(ch) || ch == '_' || ch == '-' || ch == '.';
+    return al__isalnum(ch) || ch == '_' || ch == '-' || ch == '.';
 }
 
 static void
@@ -361,7 +361,7 @@ scan_secrets_in(struct al__scan_ctx *c, const char *s, size_t n)
          * A token starts where a longer alphanumeric run does not go on: "notes-ghp_..."
          * holds a GitHub token after its dash.
          */
-        if (i > 0 && isalnum((unsigned char)s[i - 1]) && ch != '-') {
+        if (i > 0 && al__isalnum((unsigned char)s[i - 1]) && ch != '-') {
             i++;
             continue;
         }
@@ -370,7 +370,7 @@ scan_secrets_in(struct al__scan_ctx *c, const char *s, size_t n)
             continue;
         }
         /* An identifier (password, DB_PASSWORD, smtp.password) may be assigned a secret. */
-        if (isalpha(ch) && (i == 0 || !ident_char((unsigned char)s[i - 1]))) {
+        if (al__isalpha(ch) && (i == 0 || !ident_char((unsigned char)s[i - 1]))) {
             for (e = i; e < n && ident_char((unsigned char)s[e]); e++)
                 ;
             assignment(c, s, n, i, e);
@@ -379,7 +379,17 @@ scan_secrets_in(struct al__scan_ctx *c, const char *s, size_t n)
     }
 }
 
-/* True if folding would change a non-ASCII character (drop it or make it ASCII). */
+static int
+token_ascii(unsigned char ch)
+{
+    return al__isalnum(ch) || ch == '_' || ch == '-';
+}
+
+/*
+ * True if folding would change a non-ASCII character (drop it or make it ASCII) that
+ * touches an ASCII token character: only then can a credential be hiding behind it. A
+ * Greek or Cyrillic word between spaces folds too, but cannot join a token.
+ */
 static int
 foldable(const char *s, size_t n)
 {
@@ -392,10 +402,14 @@ foldable(const char *s, size_t n)
             i++;
             continue;
         }
-        if ((k = al_utf8_decode(s + i, n - i, &cp)) == 0)
-            return 1;
-        if (al_render_is_hidden(cp) || al__uc_ascii_fold(cp, ascii) > 0)
-            return 1;
+        if ((k = al_utf8_decode(s + i, n - i, &cp)) == 0) {
+            i++;
+            continue;
+        }
+        if ((i > 0 && token_ascii((unsigned char)s[i - 1])) ||
+            (i + k < n && token_ascii((unsigned char)s[i + k])))
+            if (al_render_is_hidden(cp) || al__uc_ascii_fold(cp, ascii) > 0)
+                return 1;
         i += k;
     }
     return 0;
@@ -463,8 +477,8 @@ fold_alnum(const char *s, size_t n, size_t *len)
     if (o == NULL)
         return NULL;
     for (i = 0; i < n; i++)
-        if (isalnum((unsigned char)s[i]))
-            o[k++] = (char)tolower((unsigned char)s[i]);
+        if (al__isalnum((unsigned char)s[i]))
+            o[k++] = (char)al__tolower((unsigned char)s[i]);
     o[k] = '\0';
     *len = k;
     return o;
@@ -586,7 +600,7 @@ al__canaries_new(const char *const *v, size_t n, struct al__canaries **out)
         if ((t = keep(k, malloc(fl + 1))) == NULL)
             goto out;
         for (j = 0; j < fl; j++)
-            t[j] = isalpha((unsigned char)f[j]) ? (char)('a' + (f[j] - 'a' + 13) % 26) : f[j];
+            t[j] = al__isalpha((unsigned char)f[j]) ? (char)('a' + (f[j] - 'a' + 13) % 26) : f[j];
         t[fl] = '\0';
         if (strcmp(t, f) != 0 && (r = al__matcher_add(&k->fold, t, fl, id + K_ROT13)) != 0)
             goto out;
@@ -693,10 +707,11 @@ json_values(const char *s, size_t n, char **out, uint32_t **map, size_t *len)
     char *o = NULL;
     uint32_t *m = NULL;
 
-    for (i = 0; i < n; i++)
-        if (s[i] == ':')
+    /* Most text holds no `: "`: look for one before allocating. */
+    for (i = 0; i + 1 < n; i++)
+        if (s[i] == ':' && (s[i + 1] == '"' || (s[i + 1] == ' ' && i + 2 < n && s[i + 2] == '"')))
             break;
-    if (i == n) {
+    if (i + 1 >= n) {
         *len = 0;
         return 0;
     }
@@ -716,8 +731,8 @@ json_values(const char *s, size_t n, char **out, uint32_t **map, size_t *len)
         if (j >= n || s[j] != '"')
             continue;
         for (j++; j < n && s[j] != '"' && s[j] != '\n'; j++)
-            if (isalnum((unsigned char)s[j])) {
-                o[k] = (char)tolower((unsigned char)s[j]);
+            if (al__isalnum((unsigned char)s[j])) {
+                o[k] = (char)al__tolower((unsigned char)s[j]);
                 m[k++] = (uint32_t)j;
             }
         i = j;

@@ -10,7 +10,6 @@
  */
 #include "scan_internal.h"
 
-#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -35,7 +34,7 @@ ifind(const char *s, size_t n, const char *lit)
     size_t k = strlen(lit), i;
 
     for (i = 0; i + k <= n; i++)
-        if (tolower((unsigned char)s[i]) == lit[0] && strncasecmp(s + i, lit, k) == 0)
+        if (al__tolower((unsigned char)s[i]) == lit[0] && strncasecmp(s + i, lit, k) == 0)
             return i;
     return n;
 }
@@ -47,8 +46,8 @@ squeeze(const char *s, size_t n, char *out, size_t cap)
     size_t i, k = 0;
 
     for (i = 0; i < n && k + 1 < cap; i++)
-        if (!isspace((unsigned char)s[i]))
-            out[k++] = (char)tolower((unsigned char)s[i]);
+        if (!al__isspace((unsigned char)s[i]))
+            out[k++] = (char)al__tolower((unsigned char)s[i]);
     out[k] = '\0';
     return k;
 }
@@ -65,7 +64,7 @@ zero_value(const char *sq, const char *prop)
         while (*p == '0' || *p == '.')
             p++;
         if (p[-1] == '0' || (p[-1] == '.' && p[-2] == '0'))
-            if (!isdigit((unsigned char)*p))
+            if (!al__isdigit((unsigned char)*p))
                 return 1;
     }
     return 0;
@@ -115,7 +114,7 @@ hidden_by(const char *sq, const char *raw, size_t rn)
         return "text in the background colour";
     /* A bare `hidden` attribute. */
     for (i = 0; i + 6 <= rn; i++)
-        if (isspace((unsigned char)raw[i]) && strncasecmp(raw + i + 1, "hidden", 6) == 0 &&
+        if (al__isspace((unsigned char)raw[i]) && strncasecmp(raw + i + 1, "hidden", 6) == 0 &&
             (i + 7 == rn || raw[i + 7] == ' ' || raw[i + 7] == '>' || raw[i + 7] == '=' ||
              raw[i + 7] == '/' || raw[i + 7] == '\t' || raw[i + 7] == '\n'))
             return "the hidden attribute";
@@ -129,15 +128,16 @@ attr(const char *raw, size_t rn, const char *name, size_t *len)
     size_t k = strlen(name), i, j;
 
     for (i = 0; i + k + 1 < rn; i++) {
-        if (!(i == 0 || isspace((unsigned char)raw[i - 1])) || strncasecmp(raw + i, name, k) != 0)
+        if (!(i == 0 || al__isspace((unsigned char)raw[i - 1])) ||
+            strncasecmp(raw + i, name, k) != 0)
             continue;
         j = i + k;
-        while (j < rn && isspace((unsigned char)raw[j]))
+        while (j < rn && al__isspace((unsigned char)raw[j]))
             j++;
         if (j >= rn || raw[j] != '=')
             continue;
         j++;
-        while (j < rn && isspace((unsigned char)raw[j]))
+        while (j < rn && al__isspace((unsigned char)raw[j]))
             j++;
         if (j < rn && (raw[j] == '"' || raw[j] == '\'')) {
             char q = raw[j++];
@@ -149,7 +149,7 @@ attr(const char *raw, size_t rn, const char *name, size_t *len)
             return raw + j;
         }
         i = j;
-        while (j < rn && !isspace((unsigned char)raw[j]) && raw[j] != '>')
+        while (j < rn && !al__isspace((unsigned char)raw[j]) && raw[j] != '>')
             j++;
         *len = j - i;
         return raw + i;
@@ -200,8 +200,8 @@ html_tag(struct al__scan_ctx *c, const char *s, size_t n, size_t i, size_t *next
     size_t j = i + 1, nl = 0, e, close, rn, vlen, gt, lt;
     const char *why, *v;
 
-    while (j < n && (isalnum((unsigned char)s[j]) || s[j] == '-') && nl + 1 < sizeof(name))
-        name[nl++] = (char)tolower((unsigned char)s[j++]);
+    while (j < n && (al__isalnum((unsigned char)s[j]) || s[j] == '-') && nl + 1 < sizeof(name))
+        name[nl++] = (char)al__tolower((unsigned char)s[j++]);
     name[nl] = '\0';
     gt = next_byte(s, n, j, '>', &nc->gt);
     lt = next_byte(s, n, j, '<', &nc->lt);
@@ -301,7 +301,7 @@ al__scan_markup(struct al__scan_ctx *c, const char *s, size_t n)
             i = e < n ? e + 3 : n;
             continue;
         }
-        if (i + 1 < n && isalpha((unsigned char)s[i + 1])) {
+        if (i + 1 < n && al__isalpha((unsigned char)s[i + 1])) {
             html_tag(c, s, n, i, &next, &nc);
             i = next > i ? next : i + 1;
             continue;
@@ -337,7 +337,7 @@ classes(const char *s, size_t n)
     for (i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
 
-        m |= islower(ch) ? 1u : isupper(ch) ? 2u : isdigit(ch) ? 4u : 8u;
+        m |= al__islower(ch) ? 1u : al__isupper(ch) ? 2u : al__isdigit(ch) ? 4u : 8u;
     }
     return m;
 }
@@ -410,7 +410,7 @@ encoded_label(const char *s, size_t n)
     if (n < 16)
         return 0;
     for (i = 0; i < n; i++)
-        if (!isxdigit((unsigned char)s[i]))
+        if (!al__isxdigit((unsigned char)s[i]))
             return 0;
     return 1;
 }
@@ -427,7 +427,7 @@ ip_literal(const char *h, size_t n)
     for (i = 0; i < n; i++) {
         if (h[i] == '.')
             dots++;
-        else if (!isdigit((unsigned char)h[i]))
+        else if (!al__isdigit((unsigned char)h[i]))
             return 0;
     }
     return n > 0; /* dotted quad, or one decimal number (http://2130706433/) */
@@ -610,7 +610,7 @@ parse_url(const char *s, size_t n, size_t a, size_t sep, struct url *u)
         u->port = s + i + 1;
         u->port_n = auth_end - i - 1;
         for (size_t j = 0; j < u->port_n; j++)
-            if (!isdigit((unsigned char)u->port[j])) {
+            if (!al__isdigit((unsigned char)u->port[j])) {
                 u->port = NULL;
                 u->port_n = 0;
                 break;
@@ -643,7 +643,7 @@ parse_url(const char *s, size_t n, size_t a, size_t sep, struct url *u)
 static int
 scheme_char(unsigned char ch)
 {
-    return isalnum(ch) || ch == '+' || ch == '.' || ch == '-';
+    return al__isalnum(ch) || ch == '+' || ch == '.' || ch == '-';
 }
 
 /* data:, javascript:, vbscript: and file: URIs. */
@@ -654,7 +654,7 @@ special_scheme(struct al__scan_ctx *c, const char *s, size_t n, size_t i)
     size_t k, e;
     int data_image;
 
-    if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '-' || s[i - 1] == '_'))
+    if (i > 0 && (al__isalnum((unsigned char)s[i - 1]) || s[i - 1] == '-' || s[i - 1] == '_'))
         return 0;
     switch (s[i] | 0x20) {
     case 'j':
@@ -674,7 +674,7 @@ special_scheme(struct al__scan_ctx *c, const char *s, size_t n, size_t i)
     e = i + strlen(names[k]);
     if (k == 3 && !(e < n && s[e] == '/'))
         return 0; /* "file:" in prose */
-    if (k == 2 && !(e < n && isalpha((unsigned char)s[e])))
+    if (k == 2 && !(e < n && al__isalpha((unsigned char)s[e])))
         return 0; /* "data: 3 rows" */
     if (k == 0 && e < n && s[e] == ' ')
         return 0;
@@ -713,7 +713,7 @@ al__scan_urls(struct al__scan_ctx *c, const char *s, size_t n)
         a = i;
         while (a > 0 && i - a < 32 && scheme_char((unsigned char)s[a - 1]))
             a--;
-        while (a < i && !isalpha((unsigned char)s[a]))
+        while (a < i && !al__isalpha((unsigned char)s[a]))
             a++;
         if (a == i || i + 3 >= n) {
             i += 3;
