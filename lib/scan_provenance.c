@@ -5,10 +5,10 @@
  * The index holds word 8-gram shingles of the workspace's text files. Text is read in the
  * same folded view as the plan (lowercased, white space collapsed, hidden characters
  * dropped, look-alikes folded), so zero-width characters or a change of case do not hide a
- * copy. Each shingle is a 64-bit polynomial hash of its eight word hashes; only shingles
- * whose hash falls in one quarter of the range are kept (the same ones on both sides, so
- * a copied passage of a few dozen words is all but certain to share some), which keeps the
- * index at about one entry per four words. The table has a fixed maximum of entries,
+ * copy. Each shingle is a 64-bit polynomial hash of its eight word hashes; winnowing (the
+ * smallest hash of every eight consecutive shingles, the same rule on both sides) keeps
+ * about one in five, and any copied passage of 15 words or more shares at least one kept
+ * shingle with its source. The table has a fixed maximum of entries,
  * set when it is made: past it, files are still read but no more shingles are kept, and the
  * index says it is truncated. Files are added one at a time (a changed file can be added
  * again; its old shingles stay until the index is rebuilt).
@@ -28,7 +28,9 @@
 #include <airlock/utf8.h>
 
 #define SHINGLE 8
-#define SAMPLE 4            /* keep hashes h with h % SAMPLE == 0 */
+#define WINDOW 8 /* winnowing window, in shingles */
+/* A copied run of this many words is high: a sentence of someone's letter, not a name. */
+#define COPIED_HIGH 12
 #define FILE_MAX (8u << 20) /* larger files are skipped */
 #define DIR_DEPTH_MAX 32
 #define NAMES_MAX 65536
@@ -97,6 +99,12 @@ al_scan_index_truncated(const struct al_scan_index *ix)
     return ix->truncated;
 }
 
+static int
+word_byte(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch >= 0x80;
+}
+
 static uint64_t
 mix(uint64_t h)
 {
@@ -109,46 +117,66 @@ mix(uint64_t h)
 }
 
 /*
- * Calls fn for every shingle of s[0..n) (a folded view: lowercase, single spaces): its
- * hash, and the view offsets of its first word's start and its last word's end.
+ * Calls fn for the shingles of s[0..n) (a folded view: lowercase, single spaces) that
+ * winnowing selects: in every window of WINDOW consecutive shingles, the one with the
+ * smallest hash (the rightmost on a tie), each once. Two texts that share a run of
+ * WINDOW + SHINGLE - 1 words or more select at least one common shingle, and inside a long
+ * shared run a common one at least every WINDOW words. Returns AL_ENOMEM or 0.
  */
-typedef void (*shingle_cb)(void *arg, uint64_t h, size_t a, size_t b, size_t word);
+typedef void (*shingle_cb)(void *arg, uint64_t h, size_t word);
 
-static void
+static int
 shingles(const char *s, size_t n, shingle_cb fn, void *arg)
 {
-    uint64_t w[SHINGLE], pw = 1, h = 0;
-    size_t starts[SHINGLE], i = 0, a, k = 0, j;
+    uint64_t w[SHINGLE], pw = 1, h = 0, *hs = NULL;
+    size_t i = 0, k = 0, j, m = 0, cap = 0, last = (size_t)-1, best;
     const uint64_t P = 0x100000001b3ull;
 
     for (j = 1; j < SHINGLE; j++)
         pw *= P;
     while (i < n) {
         uint64_t x = 0xcbf29ce484222325ull;
-        unsigned char ch = (unsigned char)s[i];
 
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch >= 0x80)) {
+        if (!word_byte((unsigned char)s[i])) {
             i++;
             continue;
         }
-        a = i;
-        while (i < n && (((unsigned char)s[i] >= 'a' && (unsigned char)s[i] <= 'z') ||
-                         ((unsigned char)s[i] >= '0' && (unsigned char)s[i] <= '9') ||
-                         (unsigned char)s[i] >= 0x80)) {
-            x = (x ^ (unsigned char)s[i]) * 0x100000001b3ull;
-            i++;
-        }
+        while (i < n && word_byte((unsigned char)s[i]))
+            x = (x ^ (unsigned char)s[i++]) * 0x100000001b3ull;
         x = mix(x);
         /* Rolling: drop the oldest word, shift, add the new one. */
         if (k >= SHINGLE)
             h -= w[k % SHINGLE] * pw;
         h = h * P + x;
         w[k % SHINGLE] = x;
-        starts[k % SHINGLE] = a;
         k++;
-        if (k >= SHINGLE)
-            fn(arg, mix(h), starts[k % SHINGLE], i, k - SHINGLE);
+        if (k < SHINGLE)
+            continue;
+        if (m == cap) {
+            uint64_t *v;
+
+            cap = cap ? 2 * cap : 1024;
+            if ((v = realloc(hs, cap * sizeof(*v))) == NULL) {
+                free(hs);
+                return AL_ENOMEM;
+            }
+            hs = v;
+        }
+        hs[m++] = mix(h) | 1; /* never 0: 0 marks an empty slot */
     }
+    /* Shingle i starts at word i. */
+    for (i = 0; m > 0 && i + (m < WINDOW ? m : WINDOW) <= m; i++) {
+        size_t end = i + (m < WINDOW ? m : WINDOW);
+
+        for (best = i, j = i + 1; j < end; j++)
+            if (hs[j] <= hs[best])
+                best = j;
+        if (best != last)
+            fn(arg, hs[best], best);
+        last = best;
+    }
+    free(hs);
+    return 0;
 }
 
 struct adding {
@@ -157,19 +185,13 @@ struct adding {
 };
 
 static void
-add_shingle(void *arg, uint64_t h, size_t a, size_t b, size_t word)
+add_shingle(void *arg, uint64_t h, size_t word)
 {
     struct adding *ad = arg;
     struct al_scan_index *ix = ad->ix;
     size_t slot;
 
-    (void)a;
-    (void)b;
     (void)word;
-    if (h % SAMPLE != 0)
-        return;
-    if (h == 0)
-        h = 1;
     for (slot = h & (ix->slots - 1); ix->keys[slot] != 0; slot = (slot + 1) & (ix->slots - 1))
         if (ix->keys[slot] == h)
             return; /* the first file that has it keeps it */
@@ -203,10 +225,10 @@ al_scan_index_add(struct al_scan_index *ix, const char *name, const char *text, 
     }
     ad.ix = ix;
     ad.file = (uint32_t)ix->n_names++;
-    shingles(v.s, v.n, add_shingle, &ad);
+    r = shingles(v.s, v.n, add_shingle, &ad);
     ix->bytes += len;
     al__view_close(&v);
-    return 0;
+    return r;
 }
 
 /* Text files only: valid UTF-8 without NUL (as plan members must be). */
@@ -291,18 +313,12 @@ struct match {
 };
 
 static void
-find_shingle(void *arg, uint64_t h, size_t a, size_t b, size_t word)
+find_shingle(void *arg, uint64_t h, size_t word)
 {
     struct match *m = arg;
     const struct al_scan_index *ix = m->ix;
     size_t slot, j;
 
-    (void)a;
-    (void)b;
-    if (h % SAMPLE != 0)
-        return;
-    if (h == 0)
-        h = 1;
     for (slot = h & (ix->slots - 1); ix->keys[slot] != 0; slot = (slot + 1) & (ix->slots - 1))
         if (ix->keys[slot] == h) {
             for (j = word; j < word + SHINGLE && j < m->words; j++)
@@ -318,16 +334,12 @@ words_of(struct match *m, const char *s, size_t n)
     size_t i = 0, a;
 
     while (i < n) {
-        unsigned char ch = (unsigned char)s[i];
-
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch >= 0x80)) {
+        if (!word_byte((unsigned char)s[i])) {
             i++;
             continue;
         }
         a = i;
-        while (i < n && (((unsigned char)s[i] >= 'a' && (unsigned char)s[i] <= 'z') ||
-                         ((unsigned char)s[i] >= '0' && (unsigned char)s[i] <= '9') ||
-                         (unsigned char)s[i] >= 0x80))
+        while (i < n && word_byte((unsigned char)s[i]))
             i++;
         if (m->words == m->cap) {
             size_t cap = m->cap ? 2 * m->cap : 256;
@@ -371,11 +383,14 @@ al__scan_provenance(struct al__scan_ctx *c, const char *s, size_t n)
         c->failed = 1;
         goto out;
     }
-    shingles(v->s, v->n, find_shingle, &m);
+    if (shingles(v->s, v->n, find_shingle, &m) != 0) {
+        c->failed = 1;
+        goto out;
+    }
     /*
-     * Only one shingle in SAMPLE is kept, so a copied passage shows as hits some words
-     * apart: a gap shorter than that between two hits from the same file is counted as
-     * copied too.
+     * Winnowing keeps about one shingle in five, so a copied passage shows as hits up to
+     * WINDOW words apart: a gap shorter than that between two hits from the same file is
+     * counted as copied too.
      */
     for (i = 0; i < m.words; i = j) {
         if ((f = m.word_file[i]) == 0) {
@@ -387,9 +402,9 @@ al__scan_provenance(struct al__scan_ctx *c, const char *s, size_t n)
 
             if (m.word_file[j] == f)
                 continue;
-            for (k = j; k < m.words && k < j + SAMPLE && m.word_file[k] != f; k++)
+            for (k = j; k < m.words && k < j + WINDOW && m.word_file[k] != f; k++)
                 ;
-            if (k < m.words && k < j + SAMPLE && m.word_file[k] == f) {
+            if (k < m.words && k < j + WINDOW && m.word_file[k] == f) {
                 while (j < k)
                     m.word_file[j++] = f;
                 continue;
@@ -400,9 +415,9 @@ al__scan_provenance(struct al__scan_ctx *c, const char *s, size_t n)
         copied += j - i;
         per_file[f - 1] += j - i;
         al__view_range(v, m.word_a[i], m.word_b[j - 1], &start, &end);
-        al__scan_add(c, "provenance.copied", j - i >= 24 ? AL_SEV_HIGH : AL_SEV_INFO, start, end,
-                     NULL, 0, "%zu words copied verbatim from the workspace file %s", j - i,
-                     ix->names[f - 1]);
+        al__scan_add(c, "provenance.copied", j - i >= COPIED_HIGH ? AL_SEV_HIGH : AL_SEV_INFO,
+                     start, end, NULL, 0, "%zu words copied verbatim from the workspace file %s",
+                     j - i, ix->names[f - 1]);
     }
     if (copied == 0)
         goto out;
@@ -413,7 +428,7 @@ al__scan_provenance(struct al__scan_ctx *c, const char *s, size_t n)
         }
     a = 0;
     b = n;
-    al__scan_add(c, "provenance", copied >= 24 ? AL_SEV_HIGH : AL_SEV_INFO, a, b, NULL, 0,
+    al__scan_add(c, "provenance", copied >= COPIED_HIGH ? AL_SEV_HIGH : AL_SEV_INFO, a, b, NULL, 0,
                  "%zu of the plan's %zu words (%zu%%) are copied verbatim from workspace files, "
                  "most (%zu words) from %s%s",
                  copied, m.words, copied * 100 / (m.words ? m.words : 1), top_words, ix->names[top],

@@ -49,7 +49,7 @@
 
 /*
  * A workspace provenance index: word 8-gram shingles of the offline workspace's text
- * files (one in four kept, at most max_entries of them; 0 gives
+ * files (about one in five kept by winnowing, at most max_entries of them; 0 gives
  * AL_SCAN_INDEX_ENTRIES_DEFAULT, about 12 bytes each x 2). Built by the caller, incrementally,
  * and passed read-only to al_scan() for outbound plans: findings provenance.copied (each
  * copied passage, with its source file) and provenance (the share of the plan copied).
