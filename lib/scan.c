@@ -119,24 +119,74 @@ al_severity_name(enum al_severity sev)
     }
 }
 
-/* Renders p[0..n) for a message or a visible field: escaped, one line, capped. */
+/*
+ * The longest prefix of rendered text r[0..n) that fits in cap bytes without cutting a
+ * token (\\, \e, \xNN, \u{...}) or a UTF-8 sequence in half.
+ */
+static size_t
+render_cut(const char *r, size_t n, size_t cap)
+{
+    size_t i = 0, k;
+
+    while (i < n) {
+        unsigned char c = (unsigned char)r[i];
+
+        if (c == '\\') {
+            if (i + 1 < n && r[i + 1] == 'u') {
+                for (k = i + 2; k < n && r[k] != '}'; k++)
+                    ;
+                k = k < n ? k + 1 : n;
+            } else if (i + 1 < n && r[i + 1] == 'x') {
+                k = i + 4 <= n ? i + 4 : n;
+            } else {
+                k = i + 2 <= n ? i + 2 : n;
+            }
+        } else if (c >= 0xf0) {
+            k = i + 4;
+        } else if (c >= 0xe0) {
+            k = i + 3;
+        } else if (c >= 0xc0) {
+            k = i + 2;
+        } else {
+            k = i + 1;
+        }
+        if (k > cap || k > n)
+            break;
+        i = k;
+    }
+    return i;
+}
+
+/*
+ * Renders p[0..n) for a message or a visible field: escaped, one line, at most cap bytes of
+ * output (and "..." when cut), so that a set's JSON stays small whatever the plan holds.
+ */
 static char *
 render_capped(const char *p, size_t n, size_t cap)
 {
     struct al_buf b;
-    size_t k = n;
-    int cut = 0;
+    size_t k = n, cut;
 
+    /* Each input byte renders to at least one byte: no need to render more than cap. */
     if (k > cap) {
         k = cap;
-        /* Do not cut a UTF-8 sequence in half: step back to a lead byte. */
         while (k > 0 && ((unsigned char)p[k] & 0xc0) == 0x80)
             k--;
-        cut = 1;
     }
-    al_buf_init(&b, 8 * cap + 16);
-    if (al_render_escape(p, k, AL_RENDER_ESCAPE_NEWLINE, &b) != 0 ||
-        (cut && al_buf_append(&b, "...", 3) != 0) || al_buf_appendc(&b, '\0') != 0) {
+    al_buf_init(&b, 12 * cap + 16);
+    if (al_render_escape(p, k, AL_RENDER_ESCAPE_NEWLINE, &b) != 0) {
+        al_buf_close(&b);
+        return NULL;
+    }
+    cut = render_cut(b.data ? b.data : "", b.len, cap);
+    if (cut < b.len || k < n) {
+        b.len = cut;
+        if (al_buf_append(&b, "...", 3) != 0) {
+            al_buf_close(&b);
+            return NULL;
+        }
+    }
+    if (al_buf_appendc(&b, '\0') != 0) {
         al_buf_close(&b);
         return NULL;
     }

@@ -712,6 +712,47 @@ test_provenance(void **state)
     al_scan_index_free(ix);
 }
 
+/* Whatever a plan holds, a set's JSON stays within what the store keeps (1 MiB). */
+static void
+test_json_bounded(void **state)
+{
+    static const char *const units[][2] = {{"<!--", "-->\n"},
+                                           {"", "\n"},
+                                           {"<div hidden>", "</div>\n"},
+                                           {"x\xe2\x80\xae", "\n"},
+                                           {"![i](https://t.example/", ")\n"},
+                                           {"https://h.example/?q=", "\n"}};
+    char tags[4 * 300 + 1], *text, *json = NULL;
+    size_t i, k, len = 0, cap = 4u << 20;
+    const struct al_finding *f;
+
+    (void)state;
+    for (i = 0; i < 300; i++)
+        memcpy(tags + 4 * i, "\xf3\xa0\x81\x81", 4); /* tag A: renders to 9 bytes */
+    tags[sizeof(tags) - 1] = '\0';
+    assert_non_null(text = malloc(cap));
+    for (k = 0; k < 60; k++)
+        for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+            memcpy(text + len, units[i][0], strlen(units[i][0]));
+            len += strlen(units[i][0]);
+            memcpy(text + len, tags, strlen(tags));
+            len += strlen(tags);
+            memcpy(text + len, units[i][1], strlen(units[i][1]));
+            len += strlen(units[i][1]);
+        }
+    scan_n(text, len);
+    assert_true(al_scan_count(last) > 100);
+    for (i = 0; i < al_scan_count(last); i++) {
+        f = al_scan_get(last, i);
+        assert_true(strlen(f->message) <= 300 + 3);
+        assert_true(f->visible == NULL || strlen(f->visible) <= 400 + 3);
+    }
+    assert_int_equal(al_scan_json_text(last, &json), 0);
+    assert_true(strlen(json) < 1024 * 1024);
+    free(json);
+    free(text);
+}
+
 int
 main(void)
 {
@@ -735,6 +776,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_capacity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_and_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_provenance, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_json_bounded, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
