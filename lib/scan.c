@@ -477,6 +477,10 @@ al_scan(struct al_scan *s, const char *member, const char *text, size_t len,
         al_scan_opts_init(&defaults);
         o = &defaults;
     }
+    if (text == NULL && len > 0)
+        return al__fail(AL_EINVAL, "scan: no text");
+    if (text == NULL)
+        text = "";
     if (len > AL_SCAN_MAX_BYTES)
         return al__fail(AL_ETOOBIG, "scan: %zu bytes, more than %u", len, AL_SCAN_MAX_BYTES);
     if (o->n_canaries > AL_SCAN_CANARIES_MAX)
@@ -907,7 +911,7 @@ al__view_fold(const char *text, size_t n, unsigned flags, struct al__view *v)
         unsigned char ch = (unsigned char)text[i];
 
         if (ch > 0x20 && ch < 0x7f && !(flags & AL__FOLD_ALNUM) && ch != '%' && ch != '&' &&
-            v->n < v->cap) {
+            ch != '\\' && v->n < v->cap) {
             /* The common case: a visible ASCII character, kept (lowercased). */
             v->s[v->n] =
                 (char)((flags & AL__FOLD_LOWER) && ch >= 'A' && ch <= 'Z' ? ch | 0x20 : ch);
@@ -916,6 +920,13 @@ al__view_fold(const char *text, size_t n, unsigned flags, struct al__view *v)
             continue;
         }
         if (ch < 0x80) {
+            /* "\n" written out (JSON, iCalendar, C strings) separates words as a newline. */
+            if ((flags & AL__FOLD_DECODE) && ch == '\\' && i + 1 < n &&
+                (text[i + 1] == 'n' || text[i + 1] == 'r' || text[i + 1] == 't')) {
+                vb_ascii(&b, ' ', i);
+                i += 2;
+                continue;
+            }
             if ((flags & AL__FOLD_DECODE) && (ch == '%' || ch == '&') &&
                 (k = inline_escape(text + i, n - i, &dec)) > 0) {
                 vb_ascii(&b, dec, i);

@@ -20,6 +20,8 @@
 #define ESCAPES_MIN 6
 /* A binary blob at least this long is high anyway: a plan has no use for one. */
 #define OPAQUE_MIN 256
+/* Runs up to this long are also tried from their second, third and fourth character. */
+#define ALIGN_TRY_MAX 65536
 
 static int
 b64_char(unsigned char ch)
@@ -163,7 +165,7 @@ blob(struct al__scan_ctx *c, const char *rule, const char *name, size_t a, size_
 static void
 base64_run(struct al__scan_ctx *c, const char *s, size_t a, size_t b, unsigned char *buf)
 {
-    size_t starts[6], ends[4], ns = 0, ne = 0, i, dn;
+    size_t starts[9], ends[4], ns = 0, ne = 0, i, dn;
     unsigned up = 0, lo = 0, dg = 0;
 
     for (i = a; i < b; i++) {
@@ -176,7 +178,14 @@ base64_run(struct al__scan_ctx *c, const char *s, size_t a, size_t b, unsigned c
     if (!(up && lo && dg))
         return;
     starts[ns++] = a;
-    for (i = a; i < b && ns < 6; i++)
+    /*
+     * A run can begin with a letter that is not part of the blob ("\\nVE9E..." in a JSON
+     * string, "id" glued on): try the next three starting points too, while the run is
+     * short enough that the extra decodes stay cheap.
+     */
+    for (i = 1; i <= 3 && b - a <= ALIGN_TRY_MAX && b - a - i >= BASE64_MIN; i++)
+        starts[ns++] = a + i;
+    for (i = a; i < b && ns < 9; i++)
         if (strchr("-_/+", s[i]) && b - i - 1 >= BASE64_MIN)
             starts[ns++] = i + 1;
     ends[ne++] = b;

@@ -173,7 +173,6 @@ al__uc_ascii_fold(uint32_t cp, char out[8])
     int32_t n, k = 0;
     size_t m;
     UScriptCode sc;
-    uint32_t lc;
     int upper;
 
     if (cp < 0x80)
@@ -184,23 +183,22 @@ al__uc_ascii_fold(uint32_t cp, char out[8])
     if (spoof == NULL || !(lookalike_script(sc) || sc == USCRIPT_LATIN))
         return 0;
     /*
-     * The skeleton of a capital can be another letter's (UTS #39 maps I to l): take the
-     * skeleton of the small letter and give the result back its case.
+     * UTS #39 skeletons fold every I-like capital to "l" (it is aimed at identifiers): a
+     * capital that looks like I is read as I here, so that "ІGNORE" reads as "IGNORE".
      */
     upper = u_isupper((UChar32)cp);
-    lc = upper ? (uint32_t)u_tolower((UChar32)cp) : cp;
-    if (lc > 0xffff) {
-        in[k++] = (UChar)(0xd7c0 + (lc >> 10));
-        in[k++] = (UChar)(0xdc00 | (lc & 0x3ff));
+    if (cp > 0xffff) {
+        in[k++] = (UChar)(0xd7c0 + (cp >> 10));
+        in[k++] = (UChar)(0xdc00 | (cp & 0x3ff));
     } else {
-        in[k++] = (UChar)lc;
+        in[k++] = (UChar)cp;
     }
     n = uspoof_getSkeleton(spoof, 0, in, k, d, 16, &err);
     if (U_FAILURE(err) || (m = ascii_of(d, n, out)) == 0)
         return 0;
     for (k = 0; upper && k < (int32_t)m; k++)
-        if (out[k] >= 'a' && out[k] <= 'z')
-            out[k] = (char)(out[k] - 'a' + 'A');
+        if (out[k] == 'l')
+            out[k] = 'I';
     return m;
 }
 
