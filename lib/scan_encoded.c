@@ -20,8 +20,11 @@
 #define ESCAPES_MIN 6
 /* A binary blob at least this long is high anyway: a plan has no use for one. */
 #define OPAQUE_MIN 256
-/* Runs up to this long are also tried from their second, third and fourth character. */
-#define ALIGN_TRY_MAX 65536
+/*
+ * Runs up to this long are also tried from their second, third and fourth character and
+ * around their separators (at most 36 decodes of one run); longer ones are decoded whole.
+ */
+#define ALIGN_TRY_MAX 4096
 
 static int
 b64_char(unsigned char ch)
@@ -185,11 +188,11 @@ base64_run(struct al__scan_ctx *c, const char *s, size_t a, size_t b, unsigned c
      */
     for (i = 1; i <= 3 && b - a <= ALIGN_TRY_MAX && b - a - i >= BASE64_MIN; i++)
         starts[ns++] = a + i;
-    for (i = a; i < b && ns < 9; i++)
+    for (i = a; i < b && ns < 9 && b - a <= ALIGN_TRY_MAX; i++)
         if (strchr("-_/+", s[i]) && b - i - 1 >= BASE64_MIN)
             starts[ns++] = i + 1;
     ends[ne++] = b;
-    for (i = b; i > a && ne < 4; i--)
+    for (i = b; i > a && ne < 4 && b - a <= ALIGN_TRY_MAX; i--)
         if (strchr("-_/+.", s[i - 1]) && i - 1 - a >= BASE64_MIN)
             ends[ne++] = i - 1;
     for (size_t x = 0; x < ns; x++)
