@@ -24,7 +24,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -530,7 +529,6 @@ main(int argc, char **argv)
             return 2;
         }
     }
-    signal(SIGPIPE, SIG_IGN);
     printf("bench_scan: build %s, %d iterations, %zu canaries\n", BENCH_BUILD_TYPE, iterations,
            sizeof(canaries) / sizeof(canaries[0]));
     p64 = prose(64 * 1024);
