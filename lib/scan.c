@@ -518,6 +518,17 @@ al_scan(struct al_scan *s, const char *member, const char *text, size_t len,
     r = AL_ENOMEM;
     s->text_bytes += free_text_bytes(text, len);
     scan_layer_text(&c, text, len);
+    /*
+     * A decoded layer is scanned before its parent's own wording is read: once the whole
+     * member is read, heuristic findings take the severity the member's wording adds up to.
+     */
+    if (al__inject_high(&c)) {
+        for (i = n0; i < s->n; i++)
+            if (s->v[i].heuristic && s->v[i].severity < AL_SEV_HIGH)
+                s->v[i].severity = AL_SEV_HIGH;
+        if (s->worst < AL_SEV_HIGH)
+            s->worst = AL_SEV_HIGH;
+    }
     al__scan_provenance(&c, text, len);
     capacity(&c, len);
     if (c.failed)

@@ -524,6 +524,14 @@ windows(struct run *r, const char *s, size_t n)
     free(w);
 }
 
+int
+al__inject_high(const struct al__scan_ctx *c)
+{
+    unsigned all = (unsigned)c->inject_families;
+
+    return c->o->direction == AL_SCAN_IN && (__builtin_popcount(all) >= 2 || (all & STRONG));
+}
+
 void
 al__scan_inject(struct al__scan_ctx *c, const char *s, size_t n)
 {

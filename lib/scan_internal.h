@@ -140,6 +140,8 @@ void al__scan_secrets(struct al__scan_ctx *c, const char *s, size_t n);
 void al__scan_canaries(struct al__scan_ctx *c, const char *s, size_t n);
 void al__scan_inject(struct al__scan_ctx *c, const char *s, size_t n);
 void al__scan_provenance(struct al__scan_ctx *c, const char *s, size_t n);
+/* True when the injection wording seen in this member adds up to a high finding. */
+int al__inject_high(const struct al__scan_ctx *c);
 void al__scan_unicode(struct al__scan_ctx *c, const char *s, size_t n);
 
 /* Canary patterns, built once per al_scan() call (scan_secret.c). */
