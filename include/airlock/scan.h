@@ -21,8 +21,10 @@
  * The scanner is deterministic and offline: it never contacts anything (a secret it finds
  * is never "verified"), uses no backtracking regular expressions, and its time and memory
  * grow linearly with the input (every decode is bounded in depth and in total bytes).
- * Messages and visible renderings are made terminal-safe with al_render_escape(), but a
- * caller that prints them should escape them again: a finding is plan-derived text.
+ * Messages and visible renderings are already rendered with al_render_escape() (every
+ * control and invisible character a visible token, a literal backslash doubled) and capped:
+ * print them as they are (escaping them again would double the tokens' backslashes). The
+ * member name is the caller's and is not rendered.
  */
 #ifndef AIRLOCK_SCAN_H
 #define AIRLOCK_SCAN_H
@@ -50,9 +52,10 @@
 /*
  * A workspace provenance index: word 8-gram shingles of the offline workspace's text
  * files (about one in five kept by winnowing, at most max_entries of them; 0 gives
- * AL_SCAN_INDEX_ENTRIES_DEFAULT, about 12 bytes each x 2). Built by the caller, incrementally,
- * and passed read-only to al_scan() for outbound plans: findings provenance.copied (each
- * copied passage, with its source file) and provenance (the share of the plan copied).
+ * AL_SCAN_INDEX_ENTRIES_DEFAULT; the table takes 24 bytes per entry of max_entries). Built
+ * by the caller, incrementally, and passed read-only to al_scan() for outbound plans:
+ * findings provenance.copied (each copied passage, with its source file) and provenance
+ * (the share of the plan copied). One index can serve any number of scans.
  */
 struct al_scan_index;
 #define AL_SCAN_INDEX_ENTRIES_DEFAULT (1u << 20)
