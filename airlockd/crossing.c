@@ -36,6 +36,7 @@
 #include <airlock/utf8.h>
 
 #define REPLACEMENT "\xef\xbf\xbd"
+#define PROVENANCE_ENTRIES (1u << 18) /* shingles kept of the workspace: a 6 MiB table */
 
 static enum al_side
 other(enum al_side s)
@@ -199,6 +200,7 @@ scan_files(struct daemon *d, enum al_side from, const struct al_plan_file *files
 {
     struct al_scan_opts o;
     struct al_scan *sc = NULL;
+    struct al_scan_index *ix = NULL;
     size_t i;
     int r;
 
@@ -206,13 +208,31 @@ scan_files(struct daemon *d, enum al_side from, const struct al_plan_file *files
     o.direction = from == AL_SIDE_OFFLINE ? AL_SCAN_OUT : AL_SCAN_IN;
     o.canaries = (const char *const *)d->config->plans.canaries;
     o.n_canaries = d->config->plans.n_canaries;
-    if ((r = al_scan_new(&sc)) != 0)
+    /* A plan leaving the offline side is compared with the workspace it could copy from.
+     * The index is built for this collection and let go after it: a bounded table, read
+     * through directory descriptors without following links. */
+    if (from == AL_SIDE_OFFLINE && d->config->side[AL_SIDE_OFFLINE].workspace != NULL) {
+        if ((r = al_scan_index_new(PROVENANCE_ENTRIES, &ix)) != 0)
+            return r;
+        if ((r = al_scan_index_add_dir(ix, d->config->side[AL_SIDE_OFFLINE].workspace)) != 0) {
+            /* No provenance is better than no plan: the finding-less view says so. */
+            al_warn("provenance index of %s: %s (%s)", d->config->side[AL_SIDE_OFFLINE].workspace,
+                    al_strerror(r), al_errdetail());
+            al_scan_index_free(ix);
+            ix = NULL;
+        }
+        o.workspace = ix;
+    }
+    if ((r = al_scan_new(&sc)) != 0) {
+        al_scan_index_free(ix);
         return r;
+    }
     for (i = 0; i < n && r == 0; i++)
         r = al_scan(sc, files[i].path, files[i].data, files[i].len, &o);
     if (r == 0)
         r = al_scan_json_text(sc, out);
     al_scan_free(sc);
+    al_scan_index_free(ix);
     return r;
 }
 

@@ -66,6 +66,7 @@ fetch:*)
     # proposal, and curl's verdict goes to the terminal.
     curl -sS -o "$out/page.md" -w 'status %{http_code}\n' "${task#fetch:}"
     ;;
+copy:*) cp "/workspace/${task#copy:}" "$out/plan.md" ;;
 sleep) sleep 300 ;;
 *) echo "unknown task" ;;
 esac

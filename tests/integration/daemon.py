@@ -128,6 +128,15 @@ try:
     t.check(pending_from(start_and_wait("offline", "propose:plain words only"))[0]["findings"]
             == 0, "a plain plan has no findings")
     w.req("reject", id=sp["id"], reason="injection")
+    with open(w.ws + "/letter.txt", "w") as f:
+        f.write("Dear Ms Example, your account 4711 0815 was closed on the first of March "
+                "because the payments for the flat in Rosenweg stopped after the move.\n")
+    lp = pending_from(start_and_wait("offline", "copy:letter.txt"))[0]
+    r = w.req("plan", id=lp["id"])
+    prov = [f for f in r.get("findings", []) if f["rule"].startswith("provenance")]
+    t.check(prov and any("letter.txt" in json.dumps(f) for f in prov),
+            "a plan leaving the offline side names the workspace file it copies", prov)
+    w.req("reject", id=lp["id"], reason="private")
 
     # ---- forged and replayed approvals ----
     victim = back[0]
