@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <airlock/audit.h>
+#include <airlock/file.h>
 #include <airlock/json.h>
 #include <airlock/render.h>
 
@@ -187,16 +188,8 @@ follow(const char *path, printer_fn print, int json)
     ssize_t n;
     int fd, r = 0;
 
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
-        return al__fail(-errno, "%s", path);
-    if (fstat(fd, &st) != 0) {
-        r = al__fail(-errno, "%s", path);
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        r = al__fail(AL_EFILETYPE, "%s is not a regular file", path);
-        goto out;
-    }
+    if ((fd = al_file_open_regular(path, 0, &st)) < 0)
+        return fd;
     al_buf_init(&pend, FOLLOW_LINE_MAX);
     for (;;) {
         n = read(fd, chunk, sizeof(chunk));
@@ -225,7 +218,6 @@ follow(const char *path, printer_fn print, int json)
         nanosleep(&pause, NULL);
     }
     al_buf_close(&pend);
-out:
     close(fd);
     return r;
 }

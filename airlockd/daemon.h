@@ -114,7 +114,6 @@ cJSON *reply_ok(const cJSON *id);
 void conn_attach(struct conn *c, struct session *s);
 void conn_send_raw(struct conn *c, const char *data, size_t len);
 void conn_close(struct conn *c);
-int conn_is_open(const struct conn *c);
 
 /* session.c */
 struct session_start {

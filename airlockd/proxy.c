@@ -370,12 +370,26 @@ conn_close(struct conn *c)
 
 /* ---- writing ------------------------------------------------------------------------- */
 
+/* Lets go of a write's buffer: back to the pool, or freed. */
+static void
+give_back(struct conn *c, char *buf, int pooled)
+{
+    if (pooled)
+        pool_put(c->p, buf);
+    else
+        free(buf);
+}
+
+static void stop_side(struct conn *c, int d);
+
 /*
  * Writes buf[0..n) to dir's destination (0 upstream, 1 client, -1 client for an error).
- * Takes ownership of buf. Returns 0 or a libuv error (the connection is then closed).
+ * Takes ownership of buf. What the socket does not take at once is queued; with hold, the
+ * source of direction dir stops reading until the queued write is done. Returns 0 or a
+ * libuv error (the connection is then closed).
  */
 static int
-send_buf(struct conn *c, int dir, char *buf, size_t n, int pooled)
+write_out(struct conn *c, int dir, char *buf, size_t n, int pooled, int hold)
 {
     uv_stream_t *dst = dir == 0 ? (uv_stream_t *)c->up : (uv_stream_t *)&c->client;
     uv_buf_t b = uv_buf_init(buf, (unsigned)n);
@@ -384,30 +398,16 @@ send_buf(struct conn *c, int dir, char *buf, size_t n, int pooled)
 
     /* Most writes complete at once; then the buffer goes straight back to the pool. */
     r = uv_try_write(dst, &b, 1);
-    if (r == (int)n) {
-        if (pooled)
-            pool_put(c->p, buf);
-        else
-            free(buf);
-        return 0;
-    }
-    if (r < 0 && r != UV_EAGAIN) {
-        if (pooled)
-            pool_put(c->p, buf);
-        else
-            free(buf);
-        return r;
+    if (r == (int)n || (r < 0 && r != UV_EAGAIN)) {
+        give_back(c, buf, pooled);
+        return r < 0 ? r : 0;
     }
     if (r > 0) {
         b.base += r;
         b.len -= (size_t)r;
     }
-    w = malloc(sizeof(*w));
-    if (w == NULL) {
-        if (pooled)
-            pool_put(c->p, buf);
-        else
-            free(buf);
+    if ((w = malloc(sizeof(*w))) == NULL) {
+        give_back(c, buf, pooled);
         return UV_ENOMEM;
     }
     w->c = c;
@@ -417,20 +417,23 @@ send_buf(struct conn *c, int dir, char *buf, size_t n, int pooled)
     w->dst = dst;
     if (dir >= 0)
         c->writing[dir] = 1;
+    if (hold && dir >= 0)
+        stop_side(c, dir);
     r = uv_write(&w->req, dst, &b, 1, on_write_resume);
     if (r < 0) {
         if (dir >= 0)
             c->writing[dir] = 0;
-        if (pooled)
-            pool_put(c->p, buf);
-        else
-            free(buf);
+        give_back(c, buf, pooled);
         free(w);
     }
     return r;
 }
 
-static void on_write_resume(uv_write_t *req, int status);
+static int
+send_buf(struct conn *c, int dir, char *buf, size_t n, int pooled)
+{
+    return write_out(c, dir, buf, n, pooled, 0);
+}
 
 static const char *
 status_text(int status)
@@ -728,10 +731,7 @@ on_write_resume(uv_write_t *req, int status)
     struct conn *c = w->c;
     int d = w->dir, stale = d == 0 && w->dst != (void *)c->up;
 
-    if (w->pooled)
-        pool_put(c->p, w->buf);
-    else
-        free(w->buf);
+    give_back(c, w->buf, w->pooled);
     free(w);
     /* A write to an upstream connection already let go (the request ended) is no news. */
     if (stale)
@@ -752,16 +752,11 @@ on_write_resume(uv_write_t *req, int status)
 
 /*
  * Relays buf[0..n) (a pool buffer, taken over) in direction d (0: to upstream, 1: to the
- * client). While the write is pending the source does not read.
+ * client). While a write is pending the source does not read.
  */
 static int
 relay(struct conn *c, int d, char *buf, size_t n)
 {
-    uv_stream_t *dst = d == 0 ? (uv_stream_t *)c->up : (uv_stream_t *)&c->client;
-    uv_buf_t b = uv_buf_init(buf, (unsigned)n);
-    struct wreq *w;
-    int r;
-
     c->last = uv_now(c->p->loop);
     if (d == 0) {
         c->nup += n;
@@ -770,64 +765,14 @@ relay(struct conn *c, int d, char *buf, size_t n)
         c->ndown += n;
         c->p->st.bytes_down += n;
     }
-    r = uv_try_write(dst, &b, 1);
-    if (r == (int)n) {
-        pool_put(c->p, buf);
-        return 0;
-    }
-    if (r < 0 && r != UV_EAGAIN) {
-        pool_put(c->p, buf);
-        return r;
-    }
-    if (r > 0) {
-        b.base += r;
-        b.len -= (size_t)r;
-    }
-    if ((w = malloc(sizeof(*w))) == NULL) {
-        pool_put(c->p, buf);
-        return UV_ENOMEM;
-    }
-    w->c = c;
-    w->buf = buf;
-    w->pooled = 1;
-    w->dir = d;
-    w->dst = dst;
-    c->writing[d] = 1;
-    stop_side(c, d);
-    if ((r = uv_write(&w->req, dst, &b, 1, on_write_resume)) < 0) {
-        c->writing[d] = 0;
-        pool_put(c->p, buf);
-        free(w);
-    }
-    return r;
+    return write_out(c, d, buf, n, 1, 1);
 }
 
-/* Writes a malloc'd buffer (not pooled) in direction d with the resume logic. */
+/* Writes a malloc'd buffer (not pooled) in direction d, held like relay's. */
 static int
 relay_owned(struct conn *c, int d, char *buf, size_t n)
 {
-    uv_stream_t *dst = d == 0 ? (uv_stream_t *)c->up : (uv_stream_t *)&c->client;
-    uv_buf_t b = uv_buf_init(buf, (unsigned)n);
-    struct wreq *w = malloc(sizeof(*w));
-    int r;
-
-    if (w == NULL) {
-        free(buf);
-        return UV_ENOMEM;
-    }
-    w->c = c;
-    w->buf = buf;
-    w->pooled = 0;
-    w->dir = d;
-    w->dst = dst;
-    c->writing[d] = 1;
-    stop_side(c, d);
-    if ((r = uv_write(&w->req, dst, &b, 1, on_write_resume)) < 0) {
-        c->writing[d] = 0;
-        free(buf);
-        free(w);
-    }
-    return r;
+    return write_out(c, d, buf, n, 0, 1);
 }
 
 static void

@@ -118,12 +118,6 @@ conn_finish(struct conn *c)
     }
 }
 
-int
-conn_is_open(const struct conn *c)
-{
-    return !c->closing;
-}
-
 static void
 on_written(uv_write_t *req, int status)
 {

@@ -1,5 +1,6 @@
 /* buf.c: bounded dynamic buffers (see buf.h). */
 #include <airlock/buf.h>
+#include <airlock/file.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -163,22 +164,9 @@ al_buf_read_path(struct al_buf *b, const char *path, int nofollow)
 {
     int fd, r;
 
-    struct stat st;
-
     al_errclear();
-    /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below. */
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
-    if (fd < 0)
-        return al__fail(-errno, "%s", path);
-    if (fstat(fd, &st) != 0) {
-        r = al__fail(-errno, "%s", path);
-        close(fd);
-        return r;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return al__fail(AL_EFILETYPE, "%s is not a regular file", path);
-    }
+    if ((fd = al_file_open_regular(path, nofollow, NULL)) < 0)
+        return fd;
     r = al_buf_read_fd(b, fd);
     close(fd);
     if (r == AL_ETOOBIG)

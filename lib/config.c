@@ -1,5 +1,6 @@
 /* config.c: parsing and checking airlock.json, and the egress allowlist (see config.h). */
 #include <airlock/config.h>
+#include <airlock/file.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1171,17 +1172,9 @@ al_config_load(const char *path, const char *home, const char *config_home, stru
 
     al_errclear();
     al_buf_init(&b, AL_CONFIG_FILE_MAX);
-    /* O_NONBLOCK: a FIFO put in its place must not hang the daemon; it is refused below. */
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
-        r = al__fail(-errno, "%s", path);
-        goto out;
-    }
-    if (fstat(fd, &st) != 0) {
-        r = al__fail(-errno, "%s", path);
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        r = al__fail(AL_EFILETYPE, "%s is not a regular file", path);
+    /* A FIFO put in its place must not hang the daemon: refused without blocking. */
+    if ((fd = al_file_open_regular(path, 0, &st)) < 0) {
+        r = fd;
         goto out;
     }
     /* Whoever can write the file can widen the allowlist or swap the approver key. */

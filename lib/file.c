@@ -11,6 +11,30 @@
 #include <airlock/error.h>
 
 int
+al_file_open_regular(const char *path, int nofollow, struct stat *st)
+{
+    struct stat own;
+    int fd, r;
+
+    if (st == NULL)
+        st = &own;
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
+    if (fd < 0)
+        return al__fail(-errno, "%s", path);
+    if (fstat(fd, st) != 0) {
+        r = al__fail(-errno, "%s", path);
+        close(fd);
+        return r;
+    }
+    if (!S_ISREG(st->st_mode)) {
+        close(fd);
+        return al__fail(AL_EFILETYPE, "%s is not a regular file", path);
+    }
+    return fd;
+}
+
+int
 al_file_sync_dir(const char *dir)
 {
     int fd, e;

@@ -17,6 +17,16 @@
 int al_file_write(const char *path, const void *data, size_t len, mode_t mode,
                   unsigned flags) AL_WUR;
 
+struct stat;
+
+/*
+ * Opens path for reading without blocking (never following a final symbolic link if
+ * nofollow) and checks that it is a regular file (AL_EFILETYPE otherwise; a FIFO does not
+ * hang the open). Returns the descriptor (close-on-exec) and fills *st if not NULL, or a
+ * negative code with the detail naming path.
+ */
+int al_file_open_regular(const char *path, int nofollow, struct stat *st) AL_WUR;
+
 /* fsync of directory dir, which makes a name created, renamed or removed in it durable. */
 int al_file_sync_dir(const char *dir) AL_WUR;
 
