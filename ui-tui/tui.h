@@ -80,7 +80,11 @@ struct tui {
     int quit;
 };
 
-/* main.c */
+/* app.c */
+/* The loop: draws the current view, waits for keys and events, until t->quit. */
+void tui_run(struct tui *t);
+/* Closes the views and connections and frees the lists. */
+void tui_close(struct tui *t);
 long tui_now_ms(void);
 /* Sets the message line (printf-style; the text is rendered when drawn). */
 void tui_note(struct tui *t, enum tui_role role, const char *fmt, ...)
@@ -140,7 +144,7 @@ void tui_overview_key(struct tui *t, int ch);
 /* Asks for a side and a task and starts a session. */
 void tui_new_session(struct tui *t);
 
-/* help (main.c): the keys of the current view over it */
+/* help (app.c): the keys of the current view over it */
 void tui_help_draw(struct tui *t);
 
 /* review.c: a plan full-screen */
