@@ -1,0 +1,405 @@
+#!/usr/bin/env python3
+"""tui.py: airlock-tui driven as a person drives it, inside a real tmux, against a real
+airlockd with scripted agents (ctl.World).
+
+The UI runs in a detached tmux session on a private server (-L, its own name), so the test
+never touches anyone's tmux. Keys go in with send-keys; the screen comes back with
+capture-pane -e, which shows the colour and attribute escapes tmux keeps for each cell.
+Everything the UI writes is also copied raw (pipe-pane), so a byte the UI should never
+have sent (an OSC, a DCS, a C1 control from a plan) is caught even when tmux would have
+obeyed it rather than kept it on the screen.
+"""
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ctl import AIRLOCK, Checks, World, need_binaries  # noqa: E402
+
+AIRLOCK_TUI = os.environ.get("AIRLOCK_TUI")
+SGR = re.compile(r"\x1b\[([0-9;:]*)m")
+
+
+class Screen:
+    """One airlock-tui in a detached tmux session on a private tmux server."""
+
+    def __init__(self, base, name, argv, env, cols=80, rows=24):
+        self.name = name
+        self.conf = os.path.join(base, name + ".tmux.conf")
+        self.raw = os.path.join(base, name + ".raw")
+        with open(self.conf, "w") as f:
+            # No status line: the pane is the whole window. remain-on-exit: a UI that dies
+            # leaves its last screen to read (and pane_dead says so).
+            f.write("set -g status off\nset -g remain-on-exit on\n"
+                    "set -g default-terminal screen\nset -g history-limit 0\n")
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("TMUX")}
+        self.env["LANG"] = "C.UTF-8"
+        self.env.pop("LC_ALL", None)
+        cmd = "exec env -i " + " ".join(shlex.quote("%s=%s" % kv) for kv in sorted(env.items()))
+        cmd += " " + " ".join(shlex.quote(a) for a in argv)
+        self.tmux("new-session", "-d", "-s", "ui", "-x", str(cols), "-y", str(rows), cmd)
+        open(self.raw, "wb").close()
+        self.tmux("pipe-pane", "-O", "-t", "ui", "cat >>" + shlex.quote(self.raw))
+        self.last = ""
+
+    def tmux(self, *args, check=True):
+        r = subprocess.run(["tmux", "-u", "-L", self.name, "-f", self.conf] + list(args),
+                           env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=30)
+        if check and r.returncode != 0:
+            raise RuntimeError("tmux %s: %s" % (" ".join(args), r.stderr.decode(errors="replace")))
+        return r.stdout.decode("utf-8", errors="replace")
+
+    def keys(self, *keys):
+        """tmux key names: 'Enter', 'Tab', 'C-]', 'Escape', 'q', ..."""
+        self.tmux("send-keys", "-t", "ui", *keys)
+
+    def type(self, text):
+        """Literal text, as typed."""
+        self.tmux("send-keys", "-t", "ui", "-l", text)
+
+    def screen(self):
+        """The pane with its attribute escapes (capture-pane -e)."""
+        self.last = self.tmux("capture-pane", "-p", "-e", "-t", "ui")
+        return self.last
+
+    def text(self):
+        """The pane as a person reads it: the attribute escapes removed."""
+        return SGR.sub("", self.screen())
+
+    def lines(self):
+        return self.text().split("\n")
+
+    def wait_for(self, what, timeout=10, gone=False):
+        """Polls the screen until what (a substring, or a compiled regex, or a function of
+        the text) shows (or, with gone, no longer shows). Returns the text, or None."""
+        end = time.time() + timeout
+        while True:
+            s = self.text()
+            if callable(what):
+                hit = what(s)
+            elif isinstance(what, str):
+                hit = what in s
+            else:
+                hit = what.search(s) is not None
+            if bool(hit) != gone:
+                return s
+            if time.time() >= end:
+                return None
+            time.sleep(0.1)
+
+    def resize(self, cols, rows):
+        self.tmux("resize-window", "-t", "ui", "-x", str(cols), "-y", str(rows))
+
+    def size(self):
+        out = self.tmux("display-message", "-p", "-t", "ui", "#{pane_width} #{pane_height}")
+        return tuple(int(x) for x in out.split())
+
+    def alive(self):
+        out = self.tmux("display-message", "-p", "-t", "ui", "#{pane_dead}", check=False)
+        return out.strip() == "0"
+
+    def title(self):
+        return self.tmux("display-message", "-p", "-t", "ui", "#{pane_title}").strip()
+
+    def buffers(self):
+        """tmux paste buffers: an OSC 52 the UI passed on would have made one."""
+        return self.tmux("list-buffers", check=False).strip()
+
+    def rawbytes(self):
+        with open(self.raw, "rb") as f:
+            return f.read()
+
+    def kill(self):
+        self.tmux("kill-server", check=False)
+
+
+def colour_params(screen):
+    """The SGR parameters that set a colour (30-38, 40-48, 90-97, 100-107, with 38/48's
+    arguments), found in a capture-pane -e screen."""
+    found = []
+    for m in SGR.finditer(screen):
+        ps = [p for p in re.split("[;:]", m.group(1)) if p != ""]
+        i = 0
+        while i < len(ps):
+            n = int(ps[i])
+            if n in (38, 48):
+                found.append(";".join(ps[i:i + 3]))
+                i += 5 if i + 1 < len(ps) and ps[i + 1] == "2" else 3
+                continue
+            if 30 <= n <= 37 or 40 <= n <= 47 or 90 <= n <= 97 or 100 <= n <= 107:
+                found.append(str(n))
+            i += 1
+    return found
+
+
+def foreign_escapes(screen):
+    """Escape sequences in a capture other than ESC [ params m, and raw control bytes."""
+    s = SGR.sub("", screen)
+    return [m.group(0) for m in re.finditer("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f].{0,12}", s)]
+
+
+# What ncurses with TERM=screen never writes but a plan's hostile text would: OSC, DCS, APC,
+# PM, SOS, window and mode reports, DEC line modes, printer control, and any C1 control.
+HOSTILE_RAW = re.compile(rb"\x1b[\]P_^X#]|\x1b\[[0-9;]*[tcni]|\x1b\[\?(1000|1006|2004|5|7)[hl]"
+                         rb"|\x1b\[6n")
+
+
+def raw_hostile(data):
+    """The hostile sequences in what the UI wrote, and its C1 controls (as characters)."""
+    found = [m.group(0) for m in HOSTILE_RAW.finditer(data)]
+    text = data.decode("utf-8", errors="replace")
+    found += ["U+%04X" % ord(c) for c in text if 0x80 <= ord(c) <= 0x9f]
+    return found
+
+
+def fg_at(line, needle):
+    """The foreground colour parameter in force where needle starts in a capture-pane -e
+    line ("" for the default), or None when needle is not there."""
+    fg, pos = "", 0
+    while pos < len(line):
+        m = SGR.match(line, pos)
+        if m:
+            ps = [p for p in re.split("[;:]", m.group(1))] or ["0"]
+            i = 0
+            while i < len(ps):
+                n = int(ps[i] or "0")
+                if n in (0, 39):
+                    fg = ""
+                elif 30 <= n <= 37 or 90 <= n <= 97:
+                    fg = str(n)
+                elif n in (38, 48):
+                    if n == 38:
+                        fg = ";".join(ps[i:i + 3])
+                    i += 4 if i + 1 < len(ps) and ps[i + 1] == "2" else 2
+                i += 1
+            pos = m.end()
+            continue
+        if line.startswith(needle, pos):
+            return fg
+        pos += 1
+    return None
+
+
+def row_with(text, needle):
+    for line in text.split("\n"):
+        if needle in line:
+            return line
+    return None
+
+
+t = Checks()
+if shutil.which("tmux") is None:
+    t.skip("tmux is not installed (apt-get install tmux)")
+need_binaries(t)
+if not AIRLOCK_TUI or not os.access(AIRLOCK_TUI, os.X_OK):
+    t.skip("AIRLOCK_TUI must name the airlock-tui binary")
+
+w = World()
+name = "airlock-tui-test-%d-%s" % (os.getpid(), os.path.basename(w.base))
+screens = []
+
+
+def ui(cols=80, rows=24, **extra):
+    env = {"HOME": w.home, "XDG_CONFIG_HOME": w.cfg, "XDG_STATE_HOME": w.state,
+           "XDG_RUNTIME_DIR": w.run, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
+           "TERM": "screen", "EDITOR": "true"}
+    env.update(extra)
+    s = Screen(w.base, "%s-%d" % (name, len(screens)), [
+        AIRLOCK_TUI, "--socket", w.sock, "--key", w.cfg + "/airlock/approver.key",
+        "--config", w.config_path], env, cols, rows)
+    screens.append(s)
+    return s
+
+
+def start(side, task):
+    r = w.req("start", side=side, task=task)
+    if not r.get("ok"):
+        raise RuntimeError("start %s %r: %r\n%s" % (side, task, r, w.logtext()))
+    return r["session"]["id"]
+
+
+def pending_from(sid):
+    return [p for p in w.plans("pending") if p["session"] == sid]
+
+
+def propose(side, text):
+    """A session of side that proposes text; returns (session id, plan)."""
+    sid = start(side, "propose:" + text)
+    w.wait_ended(sid)
+    ps = pending_from(sid)
+    if len(ps) != 1:
+        raise RuntimeError("no plan from %s: %r\n%s" % (sid, w.plans(), w.logtext()))
+    return sid, ps[0]
+
+
+try:
+    w.start()
+    s = ui()
+
+    # ---- it comes up, in 80x24 ----
+    got = s.wait_for("connected to airlockd")
+    t.check(got is not None and got.split("\n")[0].lstrip().startswith("airlock") and
+            "n new" in got and "q quit" in got,
+            "the UI comes up in 80x24: title line, key bar, 'connected to airlockd'", s.last)
+
+    # ---- 1. both compartments' sessions and pending plans, with direction wording ----
+    on_sid, on_plan = propose("online", "Opening hours of the city library on Saturday")
+    off_sid, off_plan = propose("offline", "Summary of the tax letter for my accountant")
+    got = s.wait_for(lambda x: on_plan["id"][:8] in x and off_plan["id"][:8] in x)
+    t.check(got is not None and on_sid in got and off_sid in got,
+            "the sessions pane lists the online and the offline session", s.last)
+    rin = row_with(got or "", on_plan["id"][:8]) or ""
+    rout = row_with(got or "", off_plan["id"][:8]) or ""
+    t.check("pending" in rin and "IN untrusted, coming in" in rin and
+            "leaving your computer" not in rin,
+            "the online side's plan is shown pending as 'IN untrusted, coming in'", rin)
+    t.check("pending" in rout and "OUT leaving your computer" in rout and "untrusted" not in rout,
+            "the offline side's plan is shown pending as 'OUT leaving your computer'", rout)
+    t.check(got is not None and "2 waiting for you" in got and
+            re.search(r"2 plans waiting", got.split("\n")[0]) is not None,
+            "the plans pane and the title count 2 plans waiting", s.last)
+
+    # ---- 2. a new session from the UI: n, the side, the task, Enter ----
+    s.keys("n")
+    got = s.wait_for("New session in which compartment?")
+    t.check(got is not None, "n asks which compartment", s.last)
+    s.keys("n")
+    got = s.wait_for("Task for the online side:")
+    t.check(got is not None, "n (online) asks for the task", s.last)
+    task = "propose:Train times to Leeds typed in the UI"
+    s.type(task)
+    s.keys("Enter")
+    got = s.wait_for(re.compile(r"started online-[0-9a-f]{8}"))
+    m = re.search(r"started (online-[0-9a-f]{8})", got or "")
+    t.check(m is not None, "Enter starts the session and the message line names it", s.last)
+    ui_sid = m.group(1) if m else None
+    sess = w.session(ui_sid) if ui_sid else None
+    t.check(sess is not None and sess["side"] == "online" and sess["task"] == task,
+            "the daemon has that online session with the typed task", sess)
+    got = s.wait_for(lambda x: (row_with(x, ui_sid or "?") or "").find("Train times") > 0)
+    t.check(got is not None, "the new session appears in the sessions pane with its task", s.last)
+    ui_plan = None
+    if ui_sid:
+        w.wait_ended(ui_sid)
+        ps = pending_from(ui_sid)
+        ui_plan = ps[0] if ps else None
+    got = ui_plan and s.wait_for(lambda x: "IN untrusted, coming in" in
+                                 (row_with(x, ui_plan["id"][:8]) or ""))
+    t.check(bool(got) and "3 waiting for you" in got,
+            "its proposal appears in the plans pane as a pending plan coming in", s.last)
+
+    # ---- 6. ? shows the keys; any key closes ----
+    s.keys("?")
+    got = s.wait_for("Keys (any key closes this)")
+    t.check(got is not None and re.search(r"\bn +new session", got) is not None and
+            re.search(r"\bq +quit", got) is not None and "Sessions" not in got,
+            "? shows the keys over the overview", s.last)
+    s.keys("x")
+    got = s.wait_for("Keys (any key closes this)", gone=True)
+    t.check(got is not None and "Sessions" in got and on_plan["id"][:8] in got,
+            "any key closes the key list and the overview is back", s.last)
+
+    # ---- a hostile task: tokens in the panes, nothing obeyed ----
+    ev_sid, ev_plan = propose("online", "\x1b]0;PWND\x07\x1b[31mRED\x1b[0m")
+    shown = "propose:\\e]0;PWND\\x07\\e[31mRED\\e[0m"
+    got = s.wait_for(lambda x: ev_plan["id"][:8] in x)
+    srow = row_with(got or "", ev_sid) or ""
+    t.check(shown in srow, "a task with escapes is shown with \\e and \\x07 tokens in the "
+            "sessions pane", srow)
+    eline = row_with(s.screen(), "PWND") or ""
+    t.check(fg_at(eline, "RED") not in (None, "31"),
+            "and the text after \\e[31m is not drawn red", repr(eline))
+    t.check(s.title() != "PWND" and "PWND" not in s.title(),
+            "the window title was not changed by the task", s.title())
+    prow = row_with(got or "", ev_plan["id"][:8]) or ""
+    t.check("block" in prow, "its plan row shows a block finding", prow)
+    t.check(not foreign_escapes(s.screen()) and not raw_hostile(s.rawbytes()),
+            "no escape but colour attributes on screen, nothing hostile in the UI's output",
+            (foreign_escapes(s.last), raw_hostile(s.rawbytes())))
+    t.check(got is not None and got.split("\n")[0].lstrip().startswith("airlock") and
+            "PWND" not in got.split("\n")[0] and "\x1b" not in got.split("\n")[-2],
+            "the title and message lines are intact", got)
+
+    # ---- 3. resize: 80x24 -> 120x40 -> 80x24 (and too small) ----
+    def frame_ok(text, cols, rows):
+        ls = text.split("\n")
+        while len(ls) > rows and ls[-1] == "":
+            ls.pop()
+        return (len(ls) == rows and all(len(x) <= cols for x in ls) and
+                ls[0].lstrip().startswith("airlock") and "running" in ls[0] and
+                "n new" in ls[rows - 2] and text.count("n new") == 1 and
+                text.count("Sessions (") == 1 and text.count("Plans:") == 1 and
+                on_plan["id"][:8] in text)
+
+    s.resize(120, 40)
+    got = s.wait_for(lambda x: frame_ok(x, 120, 40))
+    t.check(s.size() == (120, 40) and got is not None,
+            "resized to 120x40: the UI redraws (title first, key bar above the message line, "
+            "each pane once)", s.last)
+    s.resize(30, 8)
+    got = s.wait_for("window too small")
+    t.check(got is not None and "n new" not in got, "at 30x8 it says the window is too small",
+            s.last)
+    s.resize(80, 24)
+    got = s.wait_for(lambda x: frame_ok(x, 80, 24))
+    t.check(got is not None, "back at 80x24 it redraws whole again", s.last)
+    s.keys("Tab")
+    got = s.wait_for("> Plans")
+    t.check(got is not None and s.alive(), "and keys still work there (Tab focuses the plans)",
+            s.last)
+    s.keys("BTab")
+    s.wait_for("> Sessions")
+
+    # ---- 4. the daemon goes away and comes back ----
+    w.stop()
+    got = s.wait_for("airlockd unreachable", timeout=15)
+    t.check(got is not None and s.alive(), "with airlockd stopped the UI says 'airlockd "
+            "unreachable' and stays up", s.last)
+    time.sleep(1.5)
+    t.check(s.alive() and "airlockd unreachable" in s.text(), "it keeps running while it retries",
+            s.last)
+    w.start()
+    got = s.wait_for("reconnected to airlockd", timeout=15)
+    t.check(got is not None and "airlockd unreachable" not in got,
+            "airlockd started again: the UI says 'reconnected'", s.last)
+    got = s.wait_for(lambda x: on_plan["id"][:8] in x and off_plan["id"][:8] in x and
+                     "4 waiting for you" in x)
+    t.check(got is not None, "and lists the plans again", s.last)
+
+    # ---- 5. NO_COLOR ----
+    t.check(colour_params(s.screen()) != [],
+            "(control) with colours on, the screen has colour attributes", s.last)
+    nc = ui(NO_COLOR="1")
+    got = nc.wait_for(lambda x: "connected to airlockd" in x and on_plan["id"][:8] in x)
+    t.check(got is not None and "IN untrusted, coming in" in got and
+            "OUT leaving your computer" in got, "with NO_COLOR=1 the overview works", nc.last)
+    nc.keys("Tab")
+    got = nc.wait_for("> Plans")
+    scr = nc.screen()
+    t.check(got is not None and colour_params(scr) == [],
+            "with NO_COLOR=1 the screen has no colour attributes at all",
+            sorted(set(colour_params(scr))))
+    attrs = set(p for m in SGR.finditer(scr) for p in m.group(1).split(";"))
+    t.check("7" in attrs and "1" in attrs,
+            "without colour the selection is reverse video and titles bold", sorted(attrs))
+    nc.keys("q")
+    t.check(nc.wait_for(lambda x: not nc.alive(), timeout=5) is not None, "q quits", nc.last)
+
+    t.check(s.alive() and not s.buffers(), "the UI never set the clipboard (no tmux buffer)",
+            s.buffers())
+except Exception:  # a broken step is a failure, with what the screen showed
+    import traceback
+    t.check(False, "the test ran to the end", traceback.format_exc() + "\nlast screen:\n" +
+            (screens[-1].last if screens else "") + "\n" + w.logtext())
+finally:
+    for x in screens:
+        x.kill()
+    w.cleanup()
+t.finish()
