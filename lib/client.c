@@ -12,8 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include <airlock/buf.h>
 #include <airlock/ctl.h>
+#include <airlock/file.h>
+#include <airlock/json.h>
 
 struct al_client {
     int fd;
@@ -241,4 +245,110 @@ out:
     cJSON_Delete(msg);
     al_buf_close(&out);
     return r;
+}
+
+size_t
+al_client_pending(const struct al_client *c, const char **data)
+{
+    *data = al_ctl_pending_data(&c->rd);
+    return al_ctl_pending(&c->rd);
+}
+
+int
+al_client_transcript(const cJSON *reply, uint64_t offset, struct al_buf *out, uint64_t *next,
+                     uint64_t *size)
+{
+    const char *b64;
+    uint64_t nx, sz;
+    size_t n, want, got;
+    int r;
+
+    /* 2^53 is where JSON numbers stop being exact; no transcript comes near it. */
+    if ((r = al_json_string(reply, "transcript reply", "data", SIZE_MAX / 2, &b64)) != 0 ||
+        (r = al_json_uint(reply, "transcript reply", "offset", UINT64_C(1) << 53, &nx)) != 0 ||
+        (r = al_json_uint(reply, "transcript reply", "size", UINT64_C(1) << 53, &sz)) != 0)
+        return al__fail(AL_EPROTO, "a malformed transcript reply: %s", al_errdetail());
+    n = strlen(b64);
+    if (nx < offset || nx - offset > n / 4 * 3)
+        return al__fail(AL_EPROTO, "a transcript reply for offset %llu that ends at %llu",
+                        (unsigned long long)offset, (unsigned long long)nx);
+    want = (size_t)(nx - offset);
+    if ((r = al_buf_reserve(out, want)) != 0)
+        return r;
+    /* Decoded in place after the data: out keeps what it had if this fails. */
+    if (sodium_base642bin((unsigned char *)out->data + out->len, want, b64, n, NULL, &got, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        got != want) {
+        out->data[out->len] = '\0';
+        return al__fail(AL_EPROTO,
+                        "a transcript chunk at offset %llu that is not %zu bytes of base64",
+                        (unsigned long long)offset, want);
+    }
+    out->len += got;
+    out->data[out->len] = '\0';
+    *next = nx;
+    *size = sz;
+    return 0;
+}
+
+int
+al_client_relay(int sock, int in, int out, volatile sig_atomic_t *stop)
+{
+    char kbd[4096], buf[65536];
+    size_t kbdlen = 0, kbdoff = 0;
+    int in_open = 1, detach = 0, r;
+    struct pollfd p[2];
+    char *key;
+    ssize_t n;
+
+    for (;;) {
+        if (kbdoff == kbdlen && detach)
+            return AL_RELAY_DETACHED;
+        /* The end of the person's input detaches; the output still comes until the daemon
+         * closes (docs/formats/control.md). */
+        if (kbdoff == kbdlen && !in_open && shutdown(sock, SHUT_WR) != 0 && errno != ENOTCONN)
+            return -errno;
+        p[0].fd = in_open && kbdoff == kbdlen ? in : -1;
+        p[0].events = POLLIN;
+        p[1].fd = sock;
+        p[1].events = POLLIN | (kbdoff < kbdlen ? POLLOUT : 0);
+        if (poll(p, 2, -1) < 0) {
+            if (errno != EINTR)
+                return -errno;
+            if (stop != NULL && *stop)
+                return al__fail(-EINTR, "interrupted by a signal");
+            continue;
+        }
+        if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+            n = recv(sock, buf, sizeof(buf), 0);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) /* ECONNRESET too: either way the session is gone from here */
+                return in_open ? AL_RELAY_CLOSED : AL_RELAY_INPUT_ENDED;
+            if ((r = al_write_all(out, buf, (size_t)n)) != 0)
+                return al__fail(r, "writing the session's output");
+        }
+        if (p[1].revents & POLLOUT) {
+            n = send(sock, kbd + kbdoff, kbdlen - kbdoff, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n < 0 && errno != EINTR && errno != EAGAIN)
+                return in_open ? AL_RELAY_CLOSED : AL_RELAY_INPUT_ENDED;
+            if (n > 0)
+                kbdoff += (size_t)n;
+        }
+        if (p[0].fd >= 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            n = read(in, kbd, sizeof(kbd));
+            if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            if (n <= 0) {
+                in_open = 0;
+                continue;
+            }
+            kbdoff = 0;
+            kbdlen = (size_t)n;
+            if ((key = memchr(kbd, AL_CLIENT_DETACH_KEY, kbdlen)) != NULL) {
+                kbdlen = (size_t)(key - kbd); /* what came before it still goes */
+                detach = 1;
+            }
+        }
+    }
 }

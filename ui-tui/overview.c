@@ -283,8 +283,8 @@ tui_new_session(struct tui *t)
     cJSON_Delete(reply);
 }
 
-static void
-stop_session(struct tui *t, const cJSON *s)
+void
+tui_stop_session(struct tui *t, const cJSON *s)
 {
     const char *id = tui_str(s, "id");
     cJSON *req, *reply = NULL;
@@ -361,7 +361,7 @@ tui_overview_key(struct tui *t, int ch)
         break;
     case 's':
         if (t->pane == PANE_SESSIONS && (sel = selected(t, PANE_SESSIONS)) != NULL)
-            stop_session(t, sel);
+            tui_stop_session(t, sel);
         break;
     default:
         break;

@@ -143,6 +143,8 @@ void tui_overview_draw(struct tui *t);
 void tui_overview_key(struct tui *t, int ch);
 /* Asks for a side and a task and starts a session. */
 void tui_new_session(struct tui *t);
+/* Asks whether to stop session s (an element of t->sessions) and stops it. */
+void tui_stop_session(struct tui *t, const cJSON *s);
 
 /* help (app.c): the keys of the current view over it */
 void tui_help_draw(struct tui *t);

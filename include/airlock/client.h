@@ -10,8 +10,13 @@
 #ifndef AIRLOCK_CLIENT_H
 #define AIRLOCK_CLIENT_H
 
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include <cjson/cJSON.h>
 
+#include <airlock/buf.h>
 #include <airlock/error.h>
 
 struct al_client;
@@ -43,5 +48,42 @@ int al_client_next(struct al_client *c, cJSON **msg) AL_WUR;
 
 /* The code for an error name in a reply ("ESTATE" -> AL_ESTATE), or AL_EPROTO. */
 int al_client_code(const char *name);
+
+/*
+ * Bytes received on c after the last message taken, not framed: after an attach reply,
+ * the session's first output. Returns their count with *data pointing at them (valid
+ * until the next call on c).
+ */
+size_t al_client_pending(const struct al_client *c, const char **data);
+
+/*
+ * Reads the reply to a transcript request made at offset: appends the decoded data to
+ * out and sets *next (where the next read starts) and *size (bytes recorded so far).
+ * AL_EPROTO for a reply that does not add up (data missing or not base64, an offset that
+ * goes back or disagrees with the data's length), AL_ETOOBIG when out would pass its
+ * maximum; out is then as it was.
+ */
+int al_client_transcript(const cJSON *reply, uint64_t offset, struct al_buf *out, uint64_t *next,
+                         uint64_t *size) AL_WUR;
+
+#define AL_CLIENT_DETACH_KEY 0x1d /* Ctrl-] */
+
+enum al_relay_end {
+    AL_RELAY_DETACHED = 0,   /* the person typed AL_CLIENT_DETACH_KEY */
+    AL_RELAY_CLOSED = 1,     /* airlockd closed the connection: the session ended */
+    AL_RELAY_INPUT_ENDED = 2 /* in ended (which detaches), then airlockd closed */
+};
+
+/*
+ * Relays an attached session's terminal: sock is a connection after its attach reply;
+ * bytes read from in go to the session, the session's output goes to out unchanged (it
+ * is a terminal's output: out should be a terminal, never a place that trusts it). Stops
+ * when AL_CLIENT_DETACH_KEY arrives on in (the bytes before it still go), or airlockd
+ * closes the connection. Keyboard bytes wait until the socket takes them and in is not
+ * read meanwhile, so a slow session never makes the relay buffer without bound. A signal
+ * that interrupts the wait ends the relay with -EINTR when it set *stop (may be NULL);
+ * any other (SIGWINCH) is ignored. Returns an enum al_relay_end or a negative code.
+ */
+int al_client_relay(int sock, int in, int out, volatile sig_atomic_t *stop) AL_WUR;
 
 #endif
