@@ -242,6 +242,18 @@ def propose(side, text):
 try:
     w.start()
     s = ui()
+    on_plan = {"id": "-"}
+
+    def frame_ok(text, cols, rows):
+        ls = text.split("\n")
+        while len(ls) > rows and ls[-1] == "":
+            ls.pop()
+        return (len(ls) == rows and all(len(x) <= cols for x in ls) and
+                ls[0].lstrip().startswith("airlock") and "running" in ls[0] and
+                "n new" in ls[rows - 2] and text.count("n new") == 1 and
+                text.count("Sessions (") == 1 and text.count("Plans:") == 1 and
+                on_plan["id"][:8] in text)
+
 
     # ---- it comes up, in 80x24 ----
     got = s.wait_for("connected to airlockd")
@@ -319,7 +331,8 @@ try:
     t.check(s.title() != "PWND" and "PWND" not in s.title(),
             "the window title was not changed by the task", s.title())
     prow = row_with(got or "", ev_plan["id"][:8]) or ""
-    t.check("block" in prow, "its plan row shows a block finding", prow)
+    t.check(re.search(r"\b[1-9][0-9]* findings?\b", prow) is not None and "no findings" not in prow,
+            "its plan row counts its findings", prow)
     t.check(not foreign_escapes(s.screen()) and not raw_hostile(s.rawbytes()),
             "no escape but colour attributes on screen, nothing hostile in the UI's output",
             (foreign_escapes(s.last), raw_hostile(s.rawbytes())))
@@ -327,17 +340,84 @@ try:
             "PWND" not in got.split("\n")[0] and "\x1b" not in got.split("\n")[-2],
             "the title and message lines are intact", got)
 
-    # ---- 3. resize: 80x24 -> 120x40 -> 80x24 (and too small) ----
-    def frame_ok(text, cols, rows):
-        ls = text.split("\n")
-        while len(ls) > rows and ls[-1] == "":
-            ls.pop()
-        return (len(ls) == rows and all(len(x) <= cols for x in ls) and
-                ls[0].lstrip().startswith("airlock") and "running" in ls[0] and
-                "n new" in ls[rows - 2] and text.count("n new") == 1 and
-                text.count("Sessions (") == 1 and text.count("Plans:") == 1 and
-                on_plan["id"][:8] in text)
+    # ---- 12. a session's transcript; attach, type, Ctrl-] back ----
+    def focus(pane):
+        for _ in range(3):
+            if s.wait_for("> " + pane, timeout=1):
+                return True
+            s.keys("Tab")
+        return s.wait_for("> " + pane, timeout=1) is not None
 
+    at_sid = start("online", "echo:ready-for-a-person")
+    w.wait_for(lambda: w.session(at_sid)["transcript_bytes"] > 0, what="transcript")
+    hs_sid = start("online", "echo:\x1b[2J\x1b]0;PWND2\x07\x1b[31mRED2\x1b[0m done")
+    w.wait_for(lambda: w.session(hs_sid)["transcript_bytes"] > 0, what="transcript")
+    focus("Sessions")
+    s.keys("g")
+    got = s.wait_for(lambda x: hs_sid in x and at_sid in x)
+    s.keys("Enter")
+    got = s.wait_for("session " + hs_sid)
+    t.check(got is not None and "a attach" in got,
+            "Enter on a session opens it (title, key bar)", s.last)
+    got = s.wait_for("RED2")
+    t.check(got is not None and "\\e[2J\\e]0;PWND2\\x07\\e[31mRED2\\e[0m done" in got,
+            "a transcript with escapes is shown with \\e and \\x07 tokens", s.last)
+    trow = row_with(got or "", "task ") or ""
+    t.check("echo:\\e[2J\\e]0;PWND2\\x07" in trow,
+            "the session's header shows its task with tokens", trow)
+    tline = row_with(s.screen(), "RED2\x1b") or row_with(s.last, "RED2") or ""
+    t.check(fg_at(tline, "RED2") not in (None, "31") and "PWND2" not in s.title(),
+            "nothing in it was obeyed: not red, not the window title", (repr(tline), s.title()))
+    s.keys("q")
+    got = s.wait_for(lambda x: frame_ok(x, 80, 24))
+    t.check(got is not None, "q goes back to the overview", s.last)
+    raw_before_attach = s.rawbytes()
+    t.check(not raw_hostile(raw_before_attach) and not foreign_escapes(s.screen()),
+            "nothing hostile reached the terminal before any attach",
+            raw_hostile(raw_before_attach))
+
+    s.keys("j")
+    got = s.wait_for(lambda x: at_sid in x)
+    s.keys("Enter")
+    got = s.wait_for("ready-for-a-person")
+    t.check(got is not None and ("session " + at_sid) in got,
+            "the other session's view shows its output", s.last)
+    s.keys("a")
+    got = s.wait_for("attached to " + at_sid)
+    t.check(got is not None and "Ctrl-] returns" in got,
+            "a attaches: the UI steps aside and says Ctrl-] returns", s.last)
+    s.type("typed-by-a-person")
+    s.keys("Enter")
+    got = s.wait_for("typed-by-a-person")
+    t.check(got is not None, "what the person types reaches the session's terminal (echoed)",
+            s.last)
+    s.keys("C-]")
+    got = s.wait_for("detached from " + at_sid)
+    t.check(got is not None and "it goes on" in got and ("session " + at_sid) in got and
+            "a attach" in got and got.split("\n")[0].lstrip().startswith("airlock"),
+            "Ctrl-] returns to the UI, intact (title, key bar, 'detached ... it goes on')",
+            s.last)
+    got = s.wait_for(lambda x: "typed-by-a-person" in x and "attached to" not in x)
+    t.check(got is not None and w.session(at_sid)["state"] == "running",
+            "the view follows what was typed; the session still runs", s.last)
+    s.keys("q")
+    got = s.wait_for(lambda x: frame_ok(x, 80, 24))
+    t.check(got is not None, "q goes back to the overview, whole", s.last)
+    if focus("Sessions"):
+        s.keys("g", "j")
+        s.wait_for(lambda x: at_sid in x)
+        s.keys("s")
+        got = s.wait_for("Stop session " + at_sid)
+        s.keys("y")
+        got = s.wait_for("stopped " + at_sid)
+    t.check(got is not None and w.session(at_sid)["state"] == "ended",
+            "s then y stops the selected session", s.last)
+    raw = s.rawbytes()
+    t.check(b"PWND2" not in raw.replace(b"]0;PWND2", b"") and b"\x1b]0;PWND" not in raw and
+            b"\x1b[31mRED" not in raw,
+            "no byte of the hostile transcript reached the terminal raw, ever")
+
+    # ---- 3. resize: 80x24 -> 120x40 -> 80x24 (and too small) ----
     s.resize(120, 40)
     got = s.wait_for(lambda x: frame_ok(x, 120, 40))
     t.check(s.size() == (120, 40) and got is not None,
