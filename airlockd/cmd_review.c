@@ -12,13 +12,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
@@ -27,12 +25,12 @@
 #include <sodium.h>
 
 #include <airlock/artifact.h>
+#include <airlock/client.h>
 #include <airlock/file.h>
 #include <airlock/plan.h>
 #include <airlock/render.h>
 #include <airlock/sign.h>
 
-#define DETACH_KEY 0x1d        /* Ctrl-] */
 #define TRANSCRIPT_MAX 1048576 /* the daemon's largest transcript chunk */
 #define CONFIRM_LEN 8          /* characters of the plan id typed to approve */
 
@@ -454,9 +452,7 @@ cmd_transcript(int argc, char **argv)
     struct cli_ctl_args a;
     struct cli_ctl c;
     struct al_buf data, pend;
-    const char *b64;
-    long long next, size;
-    uint64_t offset = 0;
+    uint64_t offset = 0, next, size;
     size_t bin, keep;
     cJSON *req, *reply = NULL;
     int r, rc;
@@ -477,23 +473,12 @@ cmd_transcript(int argc, char **argv)
         }
         if ((rc = cli_ctl_call(&c, req, &reply)) != CLI_OK)
             goto out;
-        b64 = cli_json_str(reply, "data");
-        next = cli_json_num(reply, "offset");
-        size = cli_json_num(reply, "size");
         al_buf_reset(&data);
-        if (b64 == NULL || next < 0 || size < 0 || (uint64_t)next < offset ||
-            strlen(b64) / 4 * 3 > TRANSCRIPT_MAX ||
-            al_buf_reserve(&data, strlen(b64) / 4 * 3) != 0 ||
-            sodium_base642bin((unsigned char *)data.data, strlen(b64) / 4 * 3, b64, strlen(b64),
-                              NULL, &bin, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-            bin != (uint64_t)next - offset) {
-            rc = cli_fail("transcript", al__fail(AL_EPROTO,
-                                                 "a malformed transcript chunk at "
-                                                 "offset %llu",
-                                                 (unsigned long long)offset));
+        if ((r = al_client_transcript(reply, offset, &data, &next, &size)) != 0) {
+            rc = cli_fail("transcript", r);
             goto out;
         }
-        data.len = bin;
+        bin = data.len;
         cJSON_Delete(reply);
         reply = NULL;
         if (a.raw) {
@@ -503,9 +488,7 @@ cmd_transcript(int argc, char **argv)
                 rc = cli_fail("transcript", r);
                 goto out;
             }
-            keep = (uint64_t)next >= (uint64_t)size || bin == 0
-                       ? pend.len
-                       : complete_prefix(pend.data, pend.len);
+            keep = next >= size || bin == 0 ? pend.len : complete_prefix(pend.data, pend.len);
             if ((r = put_transcript(pend.data, keep)) != 0) {
                 rc = cli_fail("transcript", r);
                 goto out;
@@ -513,8 +496,8 @@ cmd_transcript(int argc, char **argv)
             memmove(pend.data, pend.data + keep, pend.len - keep);
             pend.len -= keep;
         }
-        offset = (uint64_t)next;
-        if (bin == 0 || (uint64_t)next >= (uint64_t)size)
+        offset = next;
+        if (bin == 0 || next >= size)
             break;
     }
     if (pend.len > 0 && (r = put_transcript(pend.data, pend.len)) != 0) {
@@ -538,74 +521,6 @@ static void
 on_signal(int sig)
 {
     got_signal = sig;
-}
-
-/*
- * Relays bytes between this terminal and the session until the person presses Ctrl-],
- * the daemon closes the connection (the session ended) or a signal arrives. Keyboard
- * bytes wait in `in` until the socket takes them, and stdin is not read meanwhile, so a
- * slow session never makes the relay buffer without bound. Returns 0 detached (Ctrl-]),
- * 1 closed by the daemon, 2 closed by the daemon after stdin ended (which detaches), or a
- * negative code.
- */
-static int
-pump(int sock)
-{
-    char in[4096], out[65536];
-    size_t inlen = 0, inoff = 0;
-    int in_open = 1, detach = 0, r;
-    struct pollfd p[2];
-    char *key;
-    ssize_t n;
-
-    for (;;) {
-        if (inoff == inlen && detach)
-            return 0;
-        if (inoff == inlen && !in_open && shutdown(sock, SHUT_WR) != 0 && errno != ENOTCONN)
-            return -errno;
-        p[0].fd = in_open && inoff == inlen ? STDIN_FILENO : -1;
-        p[0].events = POLLIN;
-        p[1].fd = sock;
-        p[1].events = POLLIN | (inoff < inlen ? POLLOUT : 0);
-        if (poll(p, 2, -1) < 0) {
-            if (errno != EINTR)
-                return -errno;
-            if (got_signal)
-                return al__fail(-EINTR, "signal %d", (int)got_signal);
-            continue;
-        }
-        if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-            n = recv(sock, out, sizeof(out), 0);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0) /* ECONNRESET too: either way the session is gone from here */
-                return in_open ? 1 : 2;
-            if ((r = al_write_all(STDOUT_FILENO, out, (size_t)n)) != 0)
-                return al__fail(r, "writing standard output");
-        }
-        if (p[1].revents & POLLOUT) {
-            n = send(sock, in + inoff, inlen - inoff, MSG_DONTWAIT | MSG_NOSIGNAL);
-            if (n < 0 && errno != EINTR && errno != EAGAIN)
-                return in_open ? 1 : 2;
-            if (n > 0)
-                inoff += (size_t)n;
-        }
-        if (p[0].fd >= 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-            n = read(STDIN_FILENO, in, sizeof(in));
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0) {
-                in_open = 0; /* the rest of the output still comes until the daemon closes */
-                continue;
-            }
-            inoff = 0;
-            inlen = (size_t)n;
-            if ((key = memchr(in, DETACH_KEY, inlen)) != NULL) {
-                inlen = (size_t)(key - in); /* what came before it still goes */
-                detach = 1;
-            }
-        }
-    }
 }
 
 static const char attach_help[] =
@@ -679,7 +594,7 @@ cmd_attach(int argc, char **argv)
         rc = cli_fail("attach", al__fail(r, "writing standard output"));
         goto signals;
     }
-    r = pump(c.fd);
+    r = al_client_relay(c.fd, STDIN_FILENO, STDOUT_FILENO, &got_signal);
     if (restore)
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
     restore = 0;
@@ -687,11 +602,12 @@ cmd_attach(int argc, char **argv)
         rc = cli_fail("attach", r);
         goto signals;
     }
-    fprintf(stderr, r == 1 ? "[airlockd closed the connection to " : "[detached from ");
+    fprintf(stderr,
+            r == AL_RELAY_CLOSED ? "[airlockd closed the connection to " : "[detached from ");
     cli_put_escaped(stderr, a.pos[0]);
-    fprintf(stderr, r == 1   ? ": the session ended]\n"
-                    : r == 2 ? " at the end of standard input]\n"
-                             : "; it goes on]\n");
+    fprintf(stderr, r == AL_RELAY_CLOSED        ? ": the session ended]\n"
+                    : r == AL_RELAY_INPUT_ENDED ? " at the end of standard input]\n"
+                                                : "; it goes on]\n");
     rc = CLI_OK;
   signals:
     if (restore)
