@@ -46,6 +46,7 @@ static const struct {
     {"export", cmd_export, "write a queued plan (and its signature, once approved) to a directory"},
     {"approve", cmd_approve, "read a pending plan in full and approve it with your key"},
     {"reject", cmd_reject, "reject a pending plan"},
+    {"edit", cmd_edit, "replace a pending plan's files (a redaction): a new plan, scanned again"},
     {"handoff", cmd_handoff, "propose a session's transcript (or part of it) to the other side"},
     {"transcript", cmd_transcript, "print what a session's terminal showed"},
 };

@@ -30,7 +30,8 @@ int cmd_log(int argc, char **argv);
 int cmd_egress(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 
-/* Commands that talk to airlockd over its control socket (cmd_ctl.c, cmd_approve.c). */
+/* Commands that talk to airlockd over its control socket (cmd_ctl.c, cmd_review.c,
+ * cmd_edit.c). */
 int cmd_status(int argc, char **argv);
 int cmd_start(int argc, char **argv);
 int cmd_sessions(int argc, char **argv);
@@ -41,6 +42,7 @@ int cmd_plans(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_approve(int argc, char **argv);
 int cmd_reject(int argc, char **argv);
+int cmd_edit(int argc, char **argv);
 int cmd_handoff(int argc, char **argv);
 int cmd_transcript(int argc, char **argv);
 
@@ -143,8 +145,9 @@ struct cli_ctl_args {
 
 /*
  * Parses a daemon command's options (always --socket and --help, plus those in allowed)
- * and checks that exactly npos positional arguments remain. Returns -1 to go on, or the
- * exit status to return (help printed, or a usage error).
+ * and checks that exactly npos positional arguments remain (at least -npos when npos is
+ * negative; a->npos says how many). Returns -1 to go on, or the exit status to return
+ * (help printed, or a usage error).
  */
 int cli_ctl_parse(int argc, char **argv, const char *help, unsigned allowed, int npos,
                   struct cli_ctl_args *a);

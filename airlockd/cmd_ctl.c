@@ -349,18 +349,19 @@ cli_ctl_parse(int argc, char **argv, const char *help, unsigned allowed, int npo
             return cli_usage(cmd, CLI_BADOPT);
         }
     }
-    if (argc - optind != npos) {
+    if (npos < 0 ? argc - optind < -npos : argc - optind != npos) {
         char msg[64];
 
         snprintf(msg, sizeof(msg),
-                 npos == 0   ? "takes no arguments"
+                 npos < 0    ? "needs at least %d arguments"
+                 : npos == 0 ? "takes no arguments"
                  : npos == 1 ? "needs exactly one argument"
                              : "needs exactly %d arguments",
-                 npos);
+                 npos < 0 ? -npos : npos);
         return cli_usage(cmd, msg);
     }
     a->pos = argv + optind;
-    a->npos = npos;
+    a->npos = argc - optind;
     return -1;
 }
 

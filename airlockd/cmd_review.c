@@ -306,7 +306,7 @@ cmd_approve(int argc, char **argv)
     struct cli_ctl_args a;
     struct cli_fetched f;
     struct al_buf keytext, sig;
-    const char *id, *state;
+    const char *id, *state, *worst;
     int r, n, enc = 0, rc, have_plan = 0;
 
     if ((rc = cli_ctl_parse(argc, argv, approve_help,
@@ -366,6 +366,13 @@ cmd_approve(int argc, char **argv)
     printf("\nThis plan goes %s -> %s: %s.\n", al_side_name(m->from), al_side_name(m->to),
            m->from == AL_SIDE_OFFLINE ? "leaving your computer" : "untrusted content coming in");
     fflush(stdout);
+    /* airlockd refuses it anyway (EBLOCKED); saying so now spares the passphrase. */
+    worst = cli_json_str(f.plan, "worst");
+    if (worst != NULL && strcmp(worst, "block") == 0) {
+        rc = cli_fail(what, al__fail(AL_EBLOCKED, "a finding above is of severity block: edit "
+                                                  "the plan (airlock edit) or reject it"));
+        goto out;
+    }
     snprintf(line, sizeof(line),
              "To approve it, type the first %d characters of its id (%.*s): ", CONFIRM_LEN,
              CONFIRM_LEN, id);

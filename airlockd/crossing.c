@@ -52,10 +52,40 @@ plan_limits(const struct daemon *d, struct al_plan_limits *lim)
     lim->max_member = d->config->plans.max_bytes;
 }
 
+/*
+ * How many findings the plan has and the worst of their severities (-1 when none). The
+ * scan.omitted entry that stands for findings over the cap carries their worst severity,
+ * so it counts too. Stored findings that do not parse count as none: the store checked
+ * them when the plan was added.
+ */
+static void
+findings_summary(const struct al_plan_record *p, int *count, int *worst)
+{
+    const cJSON *x, *sev;
+    cJSON *f = NULL;
+    int i;
+
+    *count = 0;
+    *worst = -1;
+    if (p->findings == NULL || al_json_parse(p->findings, strlen(p->findings), AL_FINDINGS_MAX,
+                                             AL_JSON_MAX_DEPTH, &f) != 0)
+        return;
+    *count = cJSON_GetArraySize(f);
+    cJSON_ArrayForEach(x, f)
+    {
+        sev = cJSON_GetObjectItemCaseSensitive(x, "severity");
+        for (i = AL_SEV_BLOCK; i > *worst && cJSON_IsString(sev); i--)
+            if (strcmp(sev->valuestring, al_severity_name((enum al_severity)i)) == 0)
+                *worst = i;
+    }
+    cJSON_Delete(f);
+}
+
 cJSON *
 plan_json(const struct al_plan_record *p)
 {
-    cJSON *o = cJSON_CreateObject(), *f = NULL;
+    cJSON *o = cJSON_CreateObject();
+    int count, worst;
     char t[AL_TIME_LEN + 1], hex[2 * AL_HASH_LEN + 1];
 
     cJSON_AddStringToObject(o, "id", p->id);
@@ -79,12 +109,12 @@ plan_json(const struct al_plan_record *p)
         cJSON_AddStringToObject(o, "reason", p->reason);
     else
         cJSON_AddNullToObject(o, "reason");
-    if (p->findings != NULL && al_json_parse(p->findings, strlen(p->findings), AL_FINDINGS_MAX,
-                                             AL_JSON_MAX_DEPTH, &f) == 0)
-        cJSON_AddNumberToObject(o, "findings", cJSON_GetArraySize(f));
+    findings_summary(p, &count, &worst);
+    cJSON_AddNumberToObject(o, "findings", count);
+    if (worst >= 0)
+        cJSON_AddStringToObject(o, "worst", al_severity_name((enum al_severity)worst));
     else
-        cJSON_AddNumberToObject(o, "findings", 0);
-    cJSON_Delete(f);
+        cJSON_AddNullToObject(o, "worst");
     return o;
 }
 
@@ -99,8 +129,18 @@ plan_event(struct daemon *d, const char *event, const struct al_plan_record *p)
 }
 
 static void
-plan_audit(struct daemon *d, const char *event, const struct al_plan_record *p, const char *session,
-           const struct actor *by)
+add_actor(cJSON *data, const struct actor *by)
+{
+    cJSON *o = cJSON_AddObjectToObject(data, "by");
+
+    cJSON_AddNumberToObject(o, "uid", (double)by->uid);
+    cJSON_AddNumberToObject(o, "pid", (double)by->pid);
+}
+
+/* The audit record's data for a transition of p. */
+static cJSON *
+plan_audit_data(struct daemon *d, const struct al_plan_record *p, const char *session,
+                const struct actor *by)
 {
     cJSON *data = cJSON_CreateObject();
     char hex[2 * AL_HASH_LEN + 1];
@@ -115,19 +155,22 @@ plan_audit(struct daemon *d, const char *event, const struct al_plan_record *p, 
         cJSON_AddStringToObject(data, "session", session);
     if (p->reason != NULL && p->state == AL_PLAN_REJECTED)
         cJSON_AddStringToObject(data, "reason", p->reason);
-    if (by != NULL) {
-        cJSON *o = cJSON_AddObjectToObject(data, "by");
-
-        cJSON_AddNumberToObject(o, "uid", (double)by->uid);
-        cJSON_AddNumberToObject(o, "pid", (double)by->pid);
-    }
+    if (by != NULL)
+        add_actor(data, by);
     if (p->state == AL_PLAN_APPROVED) {
         char keyid[17];
 
         al_keyid_hex(d->approver.keyid, keyid);
         cJSON_AddStringToObject(data, "key", keyid);
     }
-    daemon_audit(d, event, data);
+    return data;
+}
+
+static void
+plan_audit(struct daemon *d, const char *event, const struct al_plan_record *p, const char *session,
+           const struct actor *by)
+{
+    daemon_audit(d, event, plan_audit_data(d, p, session, by));
 }
 
 /* Whether this session's digest list holds digest (the same proposal again); with
@@ -236,6 +279,32 @@ scan_files(struct daemon *d, enum al_side from, const struct al_plan_file *files
     return r;
 }
 
+/*
+ * Packs files under meta (checked as the reader checks a plan: paths, text, the configured
+ * sizes), scans them as their direction asks and adds the plan to the store as pending.
+ * *out is the store's record, valid until the store next changes.
+ */
+static int
+queue(struct daemon *d, const struct al_plan_meta *meta, const struct al_plan_file *files, size_t n,
+      const struct al_plan_record **out)
+{
+    struct al_plan_limits lim;
+    struct al_buf art;
+    char *findings = NULL;
+    int r;
+
+    plan_limits(d, &lim);
+    al_buf_init(&art, al_artifact_max_bytes(&lim));
+    r = al_artifact_pack(meta, files, n, &lim, &art);
+    if (r == 0)
+        r = scan_files(d, meta->from, files, n, &findings);
+    if (r == 0)
+        r = al_store_add(d->store, art.data, art.len, &lim, findings, out);
+    al_buf_close(&art);
+    free(findings);
+    return r;
+}
+
 /* Packs files as a plan from s to the other side and queues it. */
 static int
 propose(struct daemon *d, struct session *s, const struct al_plan_file *files, size_t n,
@@ -243,9 +312,6 @@ propose(struct daemon *d, struct session *s, const struct al_plan_file *files, s
 {
     const struct al_plan_record *p;
     struct al_plan_meta meta = {0};
-    struct al_plan_limits lim;
-    struct al_buf art;
-    char *findings = NULL;
     int r;
 
     if (al_store_count_state(d->store, other(s->side), AL_PLAN_PENDING) >=
@@ -254,21 +320,12 @@ propose(struct daemon *d, struct session *s, const struct al_plan_file *files, s
                         d->config->plans.max_pending, al_side_name(other(s->side)));
     if (s->proposals >= d->config->plans.max_proposals_per_session)
         return al__fail(AL_EQUOTA, "session %s has already proposed %u plans", s->id, s->proposals);
-    plan_limits(d, &lim);
     meta.from = s->side;
     meta.to = other(s->side);
     meta.session = s->id;
     meta.created = time(NULL);
     meta.task = s->task;
-    al_buf_init(&art, al_artifact_max_bytes(&lim));
-    r = al_artifact_pack(&meta, files, n, &lim, &art);
-    if (r == 0)
-        r = scan_files(d, s->side, files, n, &findings);
-    if (r == 0)
-        r = al_store_add(d->store, art.data, art.len, &lim, findings, &p);
-    al_buf_close(&art);
-    free(findings);
-    if (r != 0)
+    if ((r = queue(d, &meta, files, n, &p)) != 0)
         return r;
     s->proposals++;
     plan_audit(d, "plan.pending", p, s->id, NULL);
@@ -477,6 +534,23 @@ deliver(struct daemon *d, const char *id, struct session **out)
     return r;
 }
 
+/* Records a refused request about plan id (error r, with the current detail); returns r
+ * with that detail still in place for the reply (writing the record clears it). */
+static int
+refuse_request(struct daemon *d, const char *event, const char *id, const struct actor *by, int r)
+{
+    cJSON *data = cJSON_CreateObject();
+    char detail[512];
+
+    snprintf(detail, sizeof(detail), "%s", al_errdetail());
+    cJSON_AddStringToObject(data, "plan", id);
+    cJSON_AddStringToObject(data, "error", al_errname(r));
+    cJSON_AddStringToObject(data, "detail", detail);
+    add_actor(data, by);
+    daemon_audit(d, event, data);
+    return al__fail(r, "%s", detail);
+}
+
 int
 crossing_approve(struct daemon *d, const struct actor *by, const char *id, const char *sig,
                  size_t siglen, struct session **delivered)
@@ -485,13 +559,22 @@ crossing_approve(struct daemon *d, const struct actor *by, const char *id, const
     const struct al_plan_record *p;
     const char *nl;
     struct al_buf clean;
-    int r;
+    int r, count, worst;
 
     if (!d->have_approver)
         return al__fail(-ENOENT, "no approver public key at %s (make one with airlock keygen)",
                         d->config->approver_pubkey);
-    if (al_store_find(d->store, id) == NULL)
+    if ((p = al_store_find(d->store, id)) == NULL)
         return al__fail(AL_ENOTFOUND, "plan %s", id);
+    /* A block finding (a canary, a terminal escape...) means the plan must not cross as it
+     * is, whoever signed it: a signature only says a person saw the bytes. Such a plan can
+     * be edited or rejected. A plan that is not pending is left to the store's ESTATE. */
+    findings_summary(p, &count, &worst);
+    if (p->state == AL_PLAN_PENDING && worst == AL_SEV_BLOCK)
+        return refuse_request(
+            d, "plan.approval_refused", id, by,
+            al__fail(AL_EBLOCKED, "plan %s has a finding of severity block; edit it or reject it",
+                     id));
     plan_limits(d, &lim);
     /* The first line of a .minisig is an unsigned comment: whoever carried the file could
      * have written anything there, and it would ride into the other compartment's inbox.
@@ -507,16 +590,8 @@ crossing_approve(struct daemon *d, const struct actor *by, const char *id, const
     }
     r = al_store_approve(d->store, id, clean.data, clean.len, &d->approver, &lim);
     al_buf_close(&clean);
-    if (r != 0) {
-        cJSON *data = cJSON_CreateObject();
-
-        cJSON_AddStringToObject(data, "plan", id);
-        cJSON_AddStringToObject(data, "error", al_errname(r));
-        cJSON_AddStringToObject(data, "detail", al_errdetail());
-        cJSON_AddNumberToObject(cJSON_AddObjectToObject(data, "by"), "uid", (double)by->uid);
-        daemon_audit(d, "plan.approval_refused", data);
-        return r;
-    }
+    if (r != 0)
+        return refuse_request(d, "plan.approval_refused", id, by, r);
     p = al_store_find(d->store, id);
     plan_audit(d, "plan.approved", p, NULL, by);
     plan_event(d, "plan.approved", p);
@@ -537,6 +612,62 @@ crossing_reject(struct daemon *d, const struct actor *by, const char *id, const 
     p = al_store_find(d->store, id);
     plan_audit(d, "plan.rejected", p, NULL, by);
     plan_event(d, "plan.rejected", p);
+    return 0;
+}
+
+int
+crossing_edit(struct daemon *d, const struct actor *by, const char *id,
+              const struct al_plan_file *files, size_t n, char newid[AL_ID_HEXLEN + 1])
+{
+    const struct al_plan_record *orig = al_store_find(d->store, id), *p = NULL;
+    struct al_plan_meta meta = {0};
+    char reason[64], nid[AL_ID_HEXLEN + 1], session[AL_SESSION_MAX + 1];
+    cJSON *data;
+    int r;
+
+    if (orig == NULL)
+        return al__fail(AL_ENOTFOUND, "plan %s", id);
+    if (orig->state != AL_PLAN_PENDING)
+        return refuse_request(d, "plan.edit_refused", id, by,
+                              al__fail(AL_ESTATE,
+                                       "plan %s is %s; only a pending plan can be edited", id,
+                                       al_plan_state_name(orig->state)));
+    if (n == 0)
+        return refuse_request(d, "plan.edit_refused", id, by,
+                              al__fail(AL_EFIELD, "members: an edit keeps at least one file"));
+    /* The person's edit is a new proposal of the same crossing: the same direction,
+     * session and task, but new bytes, so a new id and a new scan. Neither the pending cap
+     * nor the session's proposal cap applies: it replaces a plan already counted. */
+    meta.from = orig->from;
+    meta.to = orig->to;
+    meta.session = orig->session;
+    meta.created = time(NULL);
+    meta.task = orig->task;
+    memcpy(session, orig->session, sizeof(session));
+    /* The original stays pending until the edit is durably queued: a failure here loses
+     * nothing. (orig is not valid past the store's next change.) */
+    if ((r = queue(d, &meta, files, n, &p)) != 0)
+        return refuse_request(d, "plan.edit_refused", id, by, r);
+    memcpy(nid, p->id, sizeof(nid));
+    data = plan_audit_data(d, p, session, by);
+    cJSON_AddStringToObject(data, "edit_of", id);
+    daemon_audit(d, "plan.pending", data);
+    plan_event(d, "plan.pending", p);
+    snprintf(reason, sizeof(reason), "edited into %s", nid);
+    if ((r = al_store_reject(d->store, id, reason)) != 0) {
+        /* Both stay pending; the person sees the two and can reject either. */
+        al_error("plan %s: edited into %s, but not marked rejected: %s (%s)", id, nid,
+                 al_strerror(r), al_errdetail());
+        return al__prefix(r, "plan %s holds the edit, but plan %s is still pending", nid, id);
+    }
+    orig = al_store_find(d->store, id);
+    plan_audit(d, "plan.rejected", orig, NULL, by);
+    plan_event(d, "plan.rejected", orig);
+    data = plan_audit_data(d, al_store_find(d->store, nid), session, by);
+    cJSON_AddStringToObject(data, "original", id);
+    daemon_audit(d, "plan.edited", data);
+    al_info("plan %s edited into %s", id, nid);
+    memcpy(newid, nid, sizeof(nid));
     return 0;
 }
 

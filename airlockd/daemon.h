@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 #include <uv.h>
 
+#include <airlock/artifact.h>
 #include <airlock/audit.h>
 #include <airlock/buf.h>
 #include <airlock/config.h>
@@ -33,6 +34,7 @@
 #define CONN_WRITE_QUEUE_MAX (8 * 1024 * 1024) /* a slower reader is disconnected */
 #define SESSIONS_MAX 64                        /* sessions remembered, running or ended */
 #define SESSION_ID_LEN 16                      /* "offline-" + 8 hex, or "online-" + 8 hex */
+#define EGRESS_KEEP 100                        /* recent egress requests kept for the egress op */
 
 struct conn;
 struct session;
@@ -69,6 +71,14 @@ struct session {
     size_t n_attached;
 };
 
+/* One recent egress request: its latest record (the egress event's object), kept so a
+ * client that connects later can show what the proxies decided. */
+struct egress_entry {
+    char session[SESSION_ID_LEN + 1];
+    uint64_t request; /* the proxy's request id, per session */
+    cJSON *rec;       /* owned */
+};
+
 struct daemon {
     uv_loop_t *loop;
     const char *config_path; /* --config, or NULL for the default place */
@@ -87,6 +97,8 @@ struct daemon {
     struct conn *conns;
     struct session *sessions; /* newest first */
     size_t n_sessions;
+    struct egress_entry egress[EGRESS_KEEP]; /* a ring: egress_n entries from egress_first */
+    size_t egress_first, egress_n;
     time_t started;
     int stopping;
     const char *crash_at; /* AIRLOCK_TEST_CRASH: tests kill the daemon at a named step */
@@ -134,8 +146,11 @@ void session_stop(struct session *s, const char *reason);
 void session_close_all(struct daemon *d);
 /* Points every running session's proxy at the new configuration (SIGHUP). */
 void session_config_changed(struct daemon *d);
-/* Frees what is left of every session, once the loop has stopped. */
+/* Frees what is left of every session and the egress records, once the loop has stopped. */
 void session_free_all(struct daemon *d);
+/* The kept egress records, one per request in the order they were decided (oldest first),
+ * as a new array the caller owns; NULL when out of memory. */
+cJSON *session_egress_records(const struct daemon *d);
 cJSON *session_json(const struct session *s);
 int session_transcript(struct session *s, uint64_t offset, size_t max, struct al_buf *out,
                        uint64_t *next) AL_WUR;
@@ -156,6 +171,16 @@ int crossing_approve(struct daemon *d, const struct actor *by, const char *id, c
                      size_t siglen, struct session **delivered) AL_WUR;
 int crossing_reject(struct daemon *d, const struct actor *by, const char *id,
                     const char *reason) AL_WUR;
+/*
+ * Replaces the pending plan id with a new plan of files (paths and bytes not owned; the
+ * complete new set, checked as a proposal from an outbox is) from the same side to the
+ * same side, for the same session and task: packed, scanned and queued pending under a new
+ * id (written to newid), then the original rejected as "edited into <newid>". AL_ENOTFOUND,
+ * AL_ESTATE for a plan that is not pending, the packer's or the store's error otherwise,
+ * and then nothing has changed.
+ */
+int crossing_edit(struct daemon *d, const struct actor *by, const char *id,
+                  const struct al_plan_file *files, size_t n, char newid[AL_ID_HEXLEN + 1]) AL_WUR;
 int crossing_handoff(struct daemon *d, struct session *s, uint64_t offset, uint64_t length,
                      cJSON *plans) AL_WUR;
 /* Delivers every approved plan (after a restart). */

@@ -481,6 +481,78 @@ op_reject(struct conn *c, const cJSON *req, const cJSON *id, cJSON *reply)
     return 0;
 }
 
+/*
+ * edit: the members arrive as {"name", "data": base64} objects and are decoded here; every
+ * rule a plan's files must keep (paths, sizes, text) is the packer's, in crossing_edit.
+ * The request line's cap (AL_CTL_REQUEST_MAX) bounds what is decoded.
+ */
+static int
+op_edit(struct conn *c, const cJSON *req, const cJSON *id, cJSON *reply)
+{
+    static const char *const member_keys[] = {"name", "data"};
+    struct al_plan_file *files = NULL;
+    const cJSON *members, *m;
+    const char *pid, *name, *b64, *end;
+    char where[32], newid[AL_ID_HEXLEN + 1];
+    size_t i = 0, n, len;
+    char *bin;
+    int r;
+
+    (void)id;
+    if ((r = get_plan_id(req, &pid)) != 0 ||
+        (r = al_json_array(req, "request", "members", &members)) != 0)
+        return r;
+    if ((n = (size_t)cJSON_GetArraySize(members)) == 0)
+        return al__fail(AL_EFIELD, "members: an edit keeps at least one file");
+    if ((files = calloc(n, sizeof(*files))) == NULL)
+        return AL_ENOMEM;
+    cJSON_ArrayForEach(m, members)
+    {
+        snprintf(where, sizeof(where), "members[%zu]", i);
+        if ((r = al_json_closed(m, where, member_keys, 2)) != 0 ||
+            (r = al_json_string(m, where, "name", AL_CTL_REQUEST_MAX, &name)) != 0 ||
+            (r = al_json_string(m, where, "data", AL_CTL_REQUEST_MAX, &b64)) != 0)
+            goto out;
+        len = strlen(b64);
+        if ((bin = malloc(len / 4 * 3 + 3)) == NULL) {
+            r = AL_ENOMEM;
+            goto out;
+        }
+        files[i].path = name;
+        files[i].data = bin;
+        if (sodium_base642bin((unsigned char *)bin, len / 4 * 3 + 3, b64, len, NULL, &files[i].len,
+                              &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+            end != b64 + len) {
+            r = al__fail(AL_EFIELD, "%s.data: not base64 (RFC 4648, padded, no white space)",
+                         where);
+            goto out;
+        }
+        i++;
+    }
+    if ((r = crossing_edit(c->d, &c->peer, pid, files, n, newid)) != 0)
+        goto out;
+    cJSON_AddItemToObject(reply, "plan", plan_json(al_store_find(c->d->store, newid)));
+    cJSON_AddItemToObject(reply, "replaced", plan_json(al_store_find(c->d->store, pid)));
+    /* success */ r = 0;
+out:
+    for (i = 0; i < n; i++)
+        free((char *)(uintptr_t)files[i].data);
+    free(files);
+    return r;
+}
+
+static int
+op_egress(struct conn *c, const cJSON *req, const cJSON *id, cJSON *reply)
+{
+    cJSON *records = session_egress_records(c->d);
+
+    (void)req, (void)id;
+    if (records == NULL)
+        return AL_ENOMEM;
+    cJSON_AddItemToObject(reply, "records", records); /* transferred */
+    return 0;
+}
+
 static int
 opt_uint(const cJSON *req, const char *key, uint64_t max, uint64_t *out)
 {
@@ -574,10 +646,12 @@ static const struct op {
     {"plan", op_plan, {"id", NULL}},
     {"approve", op_approve, {"id", "signature", NULL}},
     {"reject", op_reject, {"id", "reason", NULL}},
+    {"edit", op_edit, {"id", "members", NULL}},
     {"handoff", op_handoff, {"session", "offset", "length", NULL}},
     {"transcript", op_transcript, {"session", "offset", "max", NULL}},
     {"attach", op_attach, {"session", "rows", "cols", NULL}},
     {"subscribe", op_subscribe, {NULL}},
+    {"egress", op_egress, {NULL}},
 };
 
 static void

@@ -278,12 +278,66 @@ on_pidfd(uv_poll_t *h, int status, int events)
 
 static const char *const verdicts[] = {"allow", "deny", "error"};
 
+/*
+ * Keeps a copy of rec as the latest record of its request. A request's "end" takes the
+ * place of its "open" while that is still kept, so each request is one entry, in the order
+ * the proxy decided them, and a client that asks later sees whether it is still open. The
+ * oldest entry goes when EGRESS_KEEP are kept: memory stays bounded however busy the
+ * proxies are.
+ */
+static void
+egress_keep(struct daemon *d, const struct session *s, const struct proxy_record *pr,
+            const cJSON *o)
+{
+    struct egress_entry *e;
+    cJSON *copy = cJSON_Duplicate(o, 1);
+    size_t i;
+
+    if (copy == NULL)
+        return;
+    if (pr->phase == PROXY_END)
+        for (i = 0; i < d->egress_n; i++) {
+            e = &d->egress[(d->egress_first + i) % EGRESS_KEEP];
+            if (e->request == pr->id && strcmp(e->session, s->id) == 0) {
+                cJSON_Delete(e->rec);
+                e->rec = copy;
+                return;
+            }
+        }
+    if (d->egress_n == EGRESS_KEEP) {
+        cJSON_Delete(d->egress[d->egress_first].rec);
+        d->egress_first = (d->egress_first + 1) % EGRESS_KEEP;
+        d->egress_n--;
+    }
+    e = &d->egress[(d->egress_first + d->egress_n++) % EGRESS_KEEP];
+    memcpy(e->session, s->id, sizeof(e->session));
+    e->request = pr->id;
+    e->rec = copy;
+}
+
+cJSON *
+session_egress_records(const struct daemon *d)
+{
+    cJSON *a = cJSON_CreateArray(), *x;
+    size_t i;
+
+    for (i = 0; a != NULL && i < d->egress_n; i++) {
+        if ((x = cJSON_Duplicate(d->egress[(d->egress_first + i) % EGRESS_KEEP].rec, 1)) == NULL) {
+            cJSON_Delete(a);
+            return NULL;
+        }
+        cJSON_AddItemToArray(a, x);
+    }
+    return a;
+}
+
 /* One proxy record: finished requests go to the audit log; both phases to subscribers. */
 static void
 on_egress(const struct proxy_record *rec, void *arg)
 {
     struct session *s = arg;
     cJSON *o = cJSON_CreateObject(), *ev;
+    char t[AL_TIME_LEN + 1];
 
     cJSON_AddStringToObject(o, "session", s->id);
     cJSON_AddStringToObject(o, "phase", rec->phase == PROXY_OPEN ? "open" : "end");
@@ -308,6 +362,11 @@ on_egress(const struct proxy_record *rec, void *arg)
             s->egress_denied++;
         daemon_audit(s->d, "egress", cJSON_Duplicate(o, 1));
     }
+    /* The audit record has its own time; a client that reads the kept records later
+     * needs this one. */
+    if (al_time_format(time(NULL), t) == 0)
+        cJSON_AddStringToObject(o, "time", t);
+    egress_keep(s->d, s, rec, o);
     ev = cJSON_CreateObject();
     cJSON_AddStringToObject(ev, "event", "egress");
     cJSON_AddItemToObject(ev, "egress", o); /* transferred */
@@ -413,6 +472,11 @@ session_free_all(struct daemon *d)
         session_free(s);
     }
     d->n_sessions = 0;
+    while (d->egress_n > 0) {
+        cJSON_Delete(d->egress[d->egress_first].rec);
+        d->egress_first = (d->egress_first + 1) % EGRESS_KEEP;
+        d->egress_n--;
+    }
 }
 
 int

@@ -69,7 +69,8 @@
     X(QUOTA, "over the configured cap")                                                            \
     X(PROTO, "malformed control message")                                                          \
     X(UNSTABLE, "file changed while it was being read")                                            \
-    X(PEER, "connection from another user refused")
+    X(PEER, "connection from another user refused")                                                \
+    X(BLOCKED, "the plan has a finding that blocks approval")
 
 enum {
     AL__ERRBASE = -4096,

@@ -28,7 +28,7 @@ trap 'stop_daemon; rm -rf "$tmp"' EXIT
 esc=$(printf '\033')
 
 # ---- without a daemon ----
-for c in status start sessions attach stop collect plans export approve reject handoff transcript; do
+for c in status start sessions attach stop collect plans export approve reject edit handoff transcript; do
     expect_status 0 "airlock $c --help" -- "$AIRLOCK" "$c" --help
     expect_grep "usage: airlock $c" "$tmp/out" "airlock $c --help prints its usage"
 done
@@ -44,6 +44,9 @@ expect_status 2 "approve --signature with --key is a usage error" -- \
 expect_status 2 "reject with an uppercase id is a usage error" -- \
     "$AIRLOCK" reject 0123456789ABCDEF0123456789ABCDEF
 expect_status 2 "handoff --offset takes digits only" -- "$AIRLOCK" handoff --offset -1 s
+expect_status 2 "edit without a file is a usage error" -- "$AIRLOCK" edit 0123456789abcdef0123456789abcdef
+expect_status 2 "edit with a file not given as NAME=FILE is a usage error" -- \
+    "$AIRLOCK" edit 0123456789abcdef0123456789abcdef plan.md
 expect_status 2 "sessions does not take --raw" -- "$AIRLOCK" sessions --raw
 expect_status 2 "a --socket path too long for an address is a usage error" -- \
     "$AIRLOCK" status --socket "/$(printf '%0200d' 0)"
@@ -129,6 +132,20 @@ cmp -s show-id.out show-file.out && ok "show ID is byte-identical to show FILE" 
 grep -q 'red \\e\[31mX\\e\[0m rlo \\u{202E} end' show-id.out && ok "show ID makes escapes visible" ||
     not_ok "show ID escapes"
 
+# approve: a plan with a block finding (the escapes) is shown, then refused before any
+# question; the person edits it (airlock edit) and approves the edit.
+printf '%s\npw\n' "$(printf %s "$p" | cut -c1-8)" >right.in
+expect_status 1 "approve of a plan with a block finding fails" -- sh -c "'$AIRLOCK' approve '$p' <right.in"
+expect_grep "^| red \\\\e\[31mX" "$tmp/out" "approve shows the plan with visible escapes"
+expect_grep "\[EBLOCKED\]" "$tmp/err" "and refuses it with EBLOCKED"
+if grep -q "To approve it" "$tmp/err"; then not_ok "approve asked for a confirmation"; else ok "before asking anything"; fi
+"$AIRLOCK" plans | grep -q "^$p .*pending" && ok "the blocked plan is still pending" || not_ok "the blocked plan left pending"
+printf '# plan\nred X rlo \342\200\256 end\n' >clean.md
+expect_status 0 "edit replaces the plan's file" -- "$AIRLOCK" edit "$p" plan.md=clean.md
+expect_grep "^edited $p into [0-9a-f]\{32\}$" "$tmp/out" "edit names the new plan"
+p=$(sed -n 's/^edited [0-9a-f]* into \([0-9a-f]\{32\}\)$/\1/p' "$tmp/out")
+expect_grep "^$p  offline -> online  pending" "$tmp/out" "and lists it as pending"
+
 # approve: a wrong confirmation approves nothing; the right one and the passphrase do.
 printf 'deadbeef\npw\n' >wrong.in
 expect_status 1 "approve with a wrong confirmation fails" -- sh -c "'$AIRLOCK' approve '$p' <wrong.in"
@@ -137,7 +154,7 @@ expect_grep "does not match; plan $p not approved" "$tmp/err" "and says the plan
 printf '%s\npw\n' "$(printf %s "$p" | cut -c1-8)" >right.in
 expect_status 0 "approve with the confirmation and passphrase" -- sh -c "'$AIRLOCK' approve '$p' <right.in"
 expect_grep "leaving your computer" "$tmp/out" "approve says the plan leaves the computer"
-expect_grep "^| red \\\\e\[31mX" "$tmp/out" "approve shows the plan with visible escapes"
+expect_grep "^| red X rlo \\\\u{202E} end" "$tmp/out" "approve shows the edited plan with visible escapes"
 expect_grep "approved $p; delivered into session online-" "$tmp/out" "approve names the new session"
 "$AIRLOCK" plans | grep -q "^$p .*deliver" && ok "the plan was delivered" || not_ok "the plan was not delivered"
 expect_status 0 "export of an approved plan" -- "$AIRLOCK" export "$p" ex2
@@ -150,6 +167,7 @@ expect_grep "\[ESTATE\]" "$tmp/err" "with ESTATE"
 s2=$("$AIRLOCK" start offline second)
 wait_for ready "$s2" || not_ok "the second agent never said ready"
 p2=$("$AIRLOCK" collect "$s2" | sed -n 's/^plan  *\([0-9a-f]\{32\}\).*/\1/p')
+p2=$("$AIRLOCK" edit "$p2" plan.md=clean.md | sed -n 's/^edited [0-9a-f]* into \([0-9a-f]\{32\}\)$/\1/p')
 "$AIRLOCK" export "$p2" ex3 >/dev/null
 printf 'pw\n' | "$AIRLOCK" sign "ex3/$p2.airlock" >/dev/null 2>&1
 expect_status 1 "approve --signature with another plan's signature fails" -- \

@@ -244,6 +244,32 @@ class World:
             return f.read()
 
 
+def http_fixture(body=lambda path: b"page " + path.encode() + b"\n"):
+    """A loopback HTTP/1.1 server in a thread, for online agents to reach through the
+    proxy: returns (server, port). GET answers 200 with body(path); shut it down with
+    server.shutdown()."""
+    import http.server
+    import threading
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            data = body(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
 def need_binaries(checks):
     if not AIRLOCK or not AIRLOCKD:
         checks.skip("AIRLOCK and AIRLOCKD must name the binaries")

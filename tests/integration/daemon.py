@@ -21,7 +21,8 @@ import tarfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ctl import AIRLOCK, AIRLOCKD, Checks, Conn, World, need_binaries  # noqa: E402
+from ctl import (AIRLOCK, AIRLOCKD, Checks, Conn, World, http_fixture,  # noqa: E402
+                 need_binaries)
 
 t = Checks()
 need_binaries(t)
@@ -278,23 +279,7 @@ try:
     t.check(b"INVISIBLE" in data, "the control socket does not exist inside a compartment", data)
 
     # ---- egress: the online side's only way out is the daemon's proxy ----
-    import http.server
-    import threading
-
-    class Page(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = b"opening hours: 9 to 5\n"
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *a):
-            pass
-
-    httpd = http.server.HTTPServer(("127.0.0.1", 0), Page)
-    port = httpd.server_address[1]
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    httpd, port = http_fixture(lambda path: b"opening hours: 9 to 5\n")
     w2 = World(extra_config={"online": {"allow": ["fixture.test:%d" % port],
                                         "resolve": {"fixture.test:%d" % port:
                                                     "127.0.0.1:%d" % port}}})
