@@ -151,6 +151,12 @@ void tui_help_draw(struct tui *t);
 
 /* review.c: a plan full-screen */
 int tui_review_open(struct tui *t, const char *plan_id);
+/* The review of a plan held in memory, without the daemon's plan op (tui_review_open
+ * fetches, then calls this; the benchmark calls it directly): artifact[0..len) is copied,
+ * checked against plan_obj's "hash" when it has one, read strictly, matched with plan_obj's
+ * id, from and to, scanned and indexed; the view opens. Keys are ignored for its first
+ * TUI_REVIEW_KEY_DELAY_MS (review.h). Returns 0, or the code with the note set. */
+int tui_review_load(struct tui *t, const char *artifact, size_t len, const cJSON *plan_obj);
 void tui_review_draw(struct tui *t);
 void tui_review_key(struct tui *t, int ch);
 void tui_review_close(struct tui *t);
