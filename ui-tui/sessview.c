@@ -198,39 +198,40 @@ wrap_from(struct tui_sessview *v, size_t pos, int width)
     return 0;
 }
 
-/* Makes the lines fit the window: all again for a new width (keeping the top line and the
- * selection on the bytes they showed), else from before the last bytes that had been
- * wrapped (old_len). */
+/* The byte line i starts at, for an index that may be past the end. */
+static size_t
+start_of(const struct tui_sessview *v, size_t i)
+{
+    return v->nlines == 0 ? 0 : v->line[i < v->nlines ? i : v->nlines - 1];
+}
+
+/* Makes the lines fit the window: all again for a new width, keeping the top line and the
+ * selection on the bytes they showed; else from before the end of what had been wrapped
+ * (old_len), the only place where more bytes can change a line. */
 static void
 rewrap(struct tui *t, size_t old_len)
 {
     struct tui_sessview *v = t->sessview;
-    int width = body_cols();
-    size_t top = 0, anchor = 0, cursor = 0, k, from;
+    int width = body_cols(), full = v->wrapped != width || v->nlines == 0;
+    size_t top = start_of(v, v->top), anchor = start_of(v, v->anchor);
+    size_t cursor = start_of(v, v->cursor), from = 0, k;
 
-    if (v->wrapped == width && v->nlines > 0) {
-        from = old_len > TAIL_BYTES ? old_len - TAIL_BYTES : 0;
-        k = line_of(v, from);
+    if (!full) {
+        k = line_of(v, old_len > TAIL_BYTES ? old_len - TAIL_BYTES : 0);
         from = v->line[k];
         v->nlines = k;
     } else {
-        if (v->nlines > 0) {
-            top = v->line[v->top < v->nlines ? v->top : v->nlines - 1];
-            anchor = v->line[v->anchor < v->nlines ? v->anchor : v->nlines - 1];
-            cursor = v->line[v->cursor < v->nlines ? v->cursor : v->nlines - 1];
-        }
         v->nlines = 0;
-        from = 0;
     }
     v->wrapped = width;
     if (wrap_from(v, from, width) != 0) {
-        /* Out of memory: show what was wrapped; the next change tries again. */
+        /* Out of memory: what was wrapped is shown; the next draw tries again. */
         v->wrapped = 0;
         tui_note(t, TUI_BAD, "session: out of memory wrapping the transcript");
     }
     if (v->nlines == 0)
         return;
-    if (from == 0 && old_len == (size_t)-1) {
+    if (full) {
         v->top = line_of(v, top);
         v->anchor = line_of(v, anchor);
         v->cursor = line_of(v, cursor);
@@ -520,17 +521,18 @@ tui_sessview_draw(struct tui *t)
     struct tui_sessview *v = t->sessview;
     int h = body_rows(), y;
     size_t i, a = 0, b = 0;
+    char title[160];
 
     if (v == NULL)
         return;
     if (v->wrapped != body_cols())
-        rewrap(t, (size_t)-1);
+        rewrap(t, v->data.len);
     clamp(v);
-    tui_frame(t, "", TUI_TITLE,
+    snprintf(title, sizeof(title), "airlock   session %s", v->id);
+    tui_frame(t, title, TUI_TITLE,
               v->selecting ? "Up/Down extend  v propose these lines  Esc cancel  ? help"
                            : "a attach  v select  h propose all  s stop  End follow  ? help  "
                              "q back");
-    tui_textf(stdscr, 0, 1, getmaxx(stdscr) - 2, TUI_TITLE, "airlock   session %.100s", v->id);
     draw_head(t, session_of(t));
     if (v->data.len == 0) {
         tui_text(stdscr, HEAD_ROWS, 1, body_cols(),
