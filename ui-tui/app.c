@@ -143,7 +143,7 @@ add_egress(struct tui *t, cJSON *rec)
 static void
 connect_daemon(struct tui *t)
 {
-    cJSON *reply = NULL, *recs, *x;
+    cJSON *reply = NULL, *req, *recs, *x;
     int r;
 
     t->retry_at = tui_now_ms() + TUI_RETRY_MS;
@@ -155,21 +155,26 @@ connect_daemon(struct tui *t)
         disconnect(t);
         return;
     }
-    if (tui_call(t, "subscribe", al_client_request("hello"), &reply) != 0)
+    if (tui_call(t, "hello", al_client_request("hello"), &reply) != 0)
         return;
     cJSON_Delete(reply);
     reply = NULL;
     /* The subscription is the event connection's only request: its reply is read by the
      * loop like the events after it. */
-    if (al_client_call(t->ev, al_client_request("subscribe"), TUI_CALL_MS, &reply) != 0) {
+    req = al_client_request("subscribe");
+    r = req != NULL ? al_client_call(t->ev, req, TUI_CALL_MS, &reply) : AL_ENOMEM;
+    cJSON_Delete(req);
+    if (r != 0) {
         disconnect(t);
         return;
     }
     cJSON_Delete(reply);
     reply = NULL;
     /* Recent egress decisions, when the daemon keeps them. */
-    if (al_client_call(t->req, al_client_request("egress"), TUI_CALL_MS, &reply) == 0 &&
-        (recs = cJSON_DetachItemFromObjectCaseSensitive(reply, "records")) != NULL) {
+    req = al_client_request("egress");
+    r = req != NULL ? al_client_call(t->req, req, TUI_CALL_MS, &reply) : AL_ENOMEM;
+    cJSON_Delete(req);
+    if (r == 0 && (recs = cJSON_DetachItemFromObjectCaseSensitive(reply, "records")) != NULL) {
         cJSON_Delete(t->egress);
         t->egress = NULL;
         while ((x = cJSON_DetachItemFromArray(recs, 0)) != NULL)
