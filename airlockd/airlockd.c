@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,24 +36,6 @@ static const char usage_text[] =
     "State: $XDG_STATE_HOME/airlock/ (plans, sessions, audit.jsonl)\n"
     "Control socket: $XDG_RUNTIME_DIR/airlock/airlockd.sock\n"
     "Signals: SIGTERM, SIGINT stop cleanly; SIGHUP reloads the configuration.\n";
-
-static int
-home_dir(char *out, size_t outlen)
-{
-    const char *h = getenv("HOME");
-    struct passwd *pw;
-
-    if (h == NULL || h[0] != '/') {
-        pw = getpwuid(getuid());
-        h = pw != NULL ? pw->pw_dir : NULL;
-    }
-    if (h == NULL || h[0] != '/')
-        return al__fail(AL_EINVAL, "no home directory: set HOME");
-    if (strlen(h) >= outlen)
-        return al__fail(-ENAMETOOLONG, "HOME");
-    memcpy(out, h, strlen(h) + 1);
-    return 0;
-}
 
 static int load_config(struct daemon *d, struct al_config **out);
 static int check_own_dirs(const struct daemon *d, const struct al_config *c);
@@ -355,7 +336,7 @@ main(int argc, char **argv)
         fprintf(stderr, "airlockd: unexpected argument %s\n", argv[optind]);
         return 2;
     }
-    if ((r = al_init()) != 0 || (r = home_dir(d.home, sizeof(d.home))) != 0)
+    if ((r = al_init()) != 0 || (r = paths_home(d.home, sizeof(d.home))) != 0)
         goto fail;
     /* The daemon's own directories first: the configuration is checked against them. */
     if ((r = paths_state("", 1, d.state_dir, sizeof(d.state_dir))) != 0)

@@ -2,14 +2,34 @@
 #include "paths.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <airlock/ctl.h>
 #include <airlock/error.h>
+
+int
+paths_home(char *out, size_t outlen)
+{
+    const char *h = getenv("HOME");
+    struct passwd *pw;
+
+    if (h == NULL || h[0] != '/') {
+        pw = getpwuid(getuid());
+        h = pw != NULL ? pw->pw_dir : NULL;
+    }
+    if (h == NULL || h[0] != '/')
+        return al__fail(AL_EINVAL, "no home directory: set HOME");
+    if (strlen(h) >= outlen)
+        return al__fail(-ENAMETOOLONG, "HOME");
+    memcpy(out, h, strlen(h) + 1);
+    return 0;
+}
 
 int
 paths_config(const char *name, int create_dir, char *out, size_t outlen)

@@ -12,6 +12,10 @@
 int paths_xdg(const char *var, const char *fallback, const char *name, int create_dir, char *out,
               size_t outlen);
 
+/* The home directory: $HOME when it is absolute, else the password database's entry
+ * (AL_EINVAL when neither gives an absolute path, -ENAMETOOLONG past outlen). */
+int paths_home(char *out, size_t outlen);
+
 /* $XDG_CONFIG_HOME/airlock/<name> (or ~/.config/...). */
 int paths_config(const char *name, int create_dir, char *out, size_t outlen);
 

@@ -155,6 +155,29 @@ confirmation(struct tui_review *r, char *expect, size_t len, int *is_host)
     return pick;
 }
 
+/* Explains a question on the key bar, the line above the one tui_prompt() asks on. */
+static void
+key_bar(const char *text, enum tui_role role)
+{
+    int y = getmaxy(stdscr) - 2, cols = getmaxx(stdscr);
+
+    tui_blank(stdscr, y, 0, cols, role);
+    tui_text(stdscr, y, 1, cols - 2, text, strlen(text), role);
+}
+
+/* s without the spaces around it (a pasted answer often has some). */
+static char *
+trim(char *s)
+{
+    size_t n;
+
+    while (*s == ' ')
+        s++;
+    for (n = strlen(s); n > 0 && s[n - 1] == ' '; n--)
+        s[n - 1] = '\0';
+    return s;
+}
+
 /* Reads the secret key file into sodium_malloc memory. */
 static int
 read_key(const char *path, char **out, size_t *outlen)
@@ -236,6 +259,10 @@ sign_and_send(struct tui *t, struct tui_review *r)
             goto out;
         }
     }
+    /* Unlocking an encrypted key takes a moment (scrypt): say what is going on. */
+    tui_blank(stdscr, getmaxy(stdscr) - 1, 0, getmaxx(stdscr), TUI_NORMAL);
+    tui_text(stdscr, getmaxy(stdscr) - 1, 1, getmaxx(stdscr) - 2, "signing...", 10, TUI_DIM);
+    refresh();
     if ((rc = al_seckey_parse(key, keylen, pass, &sk)) != 0) {
         tui_note(t, TUI_BAD, "approver key: %s: not approved", al_strerror(rc));
         goto out;
@@ -286,7 +313,7 @@ void
 tui__review_approve(struct tui *t)
 {
     struct tui_review *r = t->review;
-    char expect[300], typed[300], q[512];
+    char expect[300], typed[300], q[320], bar[160];
     const struct al_finding *f;
     size_t pick;
     int host;
@@ -295,8 +322,7 @@ tui__review_approve(struct tui *t)
         return;
     if (r->worst == AL_SEV_BLOCK) {
         tui_note(t, TUI_BLOCK,
-                 "this plan has a block finding: it cannot be approved, only edited (e) or "
-                 "rejected (r)");
+                 "block finding: this plan cannot be approved, only edited (e) or rejected (r)");
         return;
     }
     if (!r->seen_end) {
@@ -310,29 +336,27 @@ tui__review_approve(struct tui *t)
             /* Show the finding the confirmation is about while it is typed. */
             tui__review_show(t, pick);
             f = al_scan_get(r->scan, r->order[pick]);
-            snprintf(q, sizeof(q), "HIGH %s: to approve, type %s: %s (Esc cancels)", f->rule,
-                     host ? "the destination host" : "the last characters of the marked text",
-                     expect);
+            snprintf(bar, sizeof(bar), "HIGH %s: to approve, type %s; Esc cancels", f->rule,
+                     host ? "its destination host" : "the end of the marked text");
         } else {
-            snprintf(q, sizeof(q),
-                     "HIGH findings: to approve, type the plan's id start: %s "
-                     "(Esc cancels)",
-                     expect);
+            snprintf(bar, sizeof(bar),
+                     "HIGH findings: to approve, type the start of the plan's id; Esc cancels");
         }
+        snprintf(q, sizeof(q), "Type %s:", expect);
         erase();
         tui_review_draw(t);
+        key_bar(bar, TUI_HIGH);
         if (!tui_prompt(t, q, typed, sizeof(typed), TUI_PROMPT_FLUSH)) {
             tui_note(t, TUI_DIM, "not approved");
             return;
         }
-        if (strcasecmp(typed, expect) != 0) {
+        if (strcasecmp(trim(typed), expect) != 0) {
             tui_note(t, TUI_BAD, "that is not %s: not approved", expect);
             return;
         }
     } else {
-        snprintf(q, sizeof(q),
-                 "Approve and sign plan %.8s (%s -> %s)? y approves, n or Esc cancels", r->id,
-                 al_side_name(r->m->from), al_side_name(r->m->to));
+        snprintf(q, sizeof(q), "Approve plan %.8s, %s -> %s, and sign it? y yes, n or Esc no",
+                 r->id, al_side_name(r->m->from), al_side_name(r->m->to));
         if (tui_choose(t, q, "yn", TUI_PROMPT_FLUSH) != 'y') {
             tui_note(t, TUI_DIM, "not approved");
             return;
@@ -351,8 +375,10 @@ tui__review_reject(struct tui *t)
     if (!tui__review_actionable(t, "reject"))
         return;
     memcpy(id, r->id, sizeof(id));
-    snprintf(q, sizeof(q), "Reject plan %.8s? Reason (optional), Enter rejects, Esc cancels:", id);
-    if (!tui_prompt(t, q, reason, sizeof(reason), TUI_PROMPT_FLUSH)) {
+    snprintf(q, sizeof(q), "Rejecting plan %.8s: a reason if you like, then Enter; Esc cancels",
+             id);
+    key_bar(q, TUI_DIM);
+    if (!tui_prompt(t, "Reason:", reason, sizeof(reason), TUI_PROMPT_FLUSH)) {
         tui_note(t, TUI_DIM, "not rejected");
         return;
     }

@@ -20,7 +20,6 @@
 #include "review.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +31,7 @@
 
 #include "../airlockd/paths.h"
 
-#define BODY_Y 5           /* the title bar and four header lines above the body */
+#define BODY_Y 6           /* the title bar and five header lines above the body */
 #define GUTTER 2           /* a finding mark and a continuation mark left of each row */
 #define CONTEXT_ROWS 2     /* shown above a finding jumped to */
 #define INDEX_TTL_MS 60000 /* the workspace index is built again after a minute */
@@ -67,21 +66,25 @@ tui__review_span(const struct tui_review *r, size_t f, const char **data, size_t
     member(r, r->fmember[f], data, len);
 }
 
+/* The last i in [lo, hi) with a[i] <= key, for a sorted and a[lo] <= key. */
 static size_t
-member_of(const struct tui_review *r, size_t line)
+last_le(const size_t *a, size_t lo, size_t hi, size_t key)
 {
-    size_t lo = 0, hi = r->nmembers;
-
-    /* The last member whose first line is at or before line. */
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
 
-        if (r->mfirst[mid] <= line)
+        if (a[mid] <= key)
             lo = mid;
         else
             hi = mid;
     }
     return lo;
+}
+
+static size_t
+member_of(const struct tui_review *r, size_t line)
+{
+    return last_le(r->mfirst, 0, r->nmembers, line);
 }
 
 static enum tui_role
@@ -129,20 +132,19 @@ in_current(const struct tui_review *r, size_t m, size_t s, size_t e)
 }
 
 /*
- * Lays out (and, with draw, draws on line y) the row of member m that starts at off,
- * r->width columns wide. Returns where the next row of the same line starts, or SIZE_MAX
- * when the line ends in this row. Wrapping and drawing are this one function, so that
- * what is counted is what is drawn. A tab reaches the next multiple of 8; a piece wider
- * than the whole row (a long token in a narrow window) stands alone and is cut.
+ * Where the row of member m that starts at off ends, r->width columns wide: the offset
+ * where the next row of the same line starts, or SIZE_MAX when the line ends in this row.
+ * Rows break after the last space or tab that fits, or inside a word longer than the row.
+ * A tab reaches the next multiple of 8; a piece wider than the whole row (a long token in
+ * a narrow window) stands alone, and is cut when drawn.
  */
 static size_t
-row(const struct tui_review *r, size_t m, size_t off, int draw, int y, int *marked)
+row_end(const struct tui_review *r, size_t m, size_t off)
 {
     struct al_render_piece p;
     const char *d;
-    size_t n;
-    int col = 0, w, s, room;
-    attr_t a;
+    size_t n, brk = 0;
+    int col = 0, w;
 
     member(r, m, &d, &n);
     for (;;) {
@@ -153,36 +155,54 @@ row(const struct tui_review *r, size_t m, size_t off, int draw, int y, int *mark
             return SIZE_MAX;
         w = p.kind == AL_PIECE_TAB ? 8 - col % 8 : p.width;
         if (col > 0 && col + w > r->width)
-            return off;
-        if (draw) {
-            room = r->width - col;
-            s = mark_at(r, m, p.start, p.end);
-            if (s > *marked)
-                *marked = s;
-            a = p.kind == AL_PIECE_TOKEN ? tui_attr(TUI_TOKEN)
-                : s >= 0                 ? tui_attr(sev_role(s))
-                                         : tui_attr(TUI_NORMAL);
-            if (s >= 0)
-                a |= A_UNDERLINE;
-            if (in_current(r, m, p.start, p.end))
-                a |= A_REVERSE;
-            wattrset(stdscr, a);
-            if (p.kind == AL_PIECE_TAB)
-                mvwaddnstr(stdscr, y, GUTTER + col, "        ", w < room ? w : room);
-            else if (w <= room)
-                mvwaddnstr(stdscr, y, GUTTER + col, p.text, (int)p.len);
-            else if (p.kind == AL_PIECE_TOKEN) /* tokens are ASCII: cut anywhere */
-                mvwaddnstr(stdscr, y, GUTTER + col, p.text, room);
-        }
+            return brk != 0 ? brk : off;
         col += w;
         off = p.end;
+        if (p.kind == AL_PIECE_TAB || (p.kind == AL_PIECE_TEXT && p.text[0] == ' ' && p.len == 1))
+            brk = off;
     }
 }
 
+/* Draws on line y the row of member m that starts at off, as row_end() lays it out, and
+ * returns its row_end(). *marked becomes the worst severity of a finding drawn in it. */
 static size_t
-row_end(const struct tui_review *r, size_t m, size_t off)
+draw_row(const struct tui_review *r, size_t m, size_t off, int y, int *marked)
 {
-    return row(r, m, off, 0, 0, NULL);
+    struct al_render_piece p;
+    size_t end = row_end(r, m, off), n;
+    const char *d;
+    int col = 0, w, s, room;
+    attr_t a;
+
+    member(r, m, &d, &n);
+    while (off < n && off < end) {
+        al_render_next(d, n, off, AL_RENDER_KEEP_TAB, &p);
+        if (p.kind == AL_PIECE_NEWLINE)
+            break;
+        w = p.kind == AL_PIECE_TAB ? 8 - col % 8 : p.width;
+        room = r->width - col;
+        s = mark_at(r, m, p.start, p.end);
+        if (s > *marked)
+            *marked = s;
+        a = p.kind == AL_PIECE_TOKEN ? tui_attr(TUI_TOKEN)
+            : s >= 0                 ? tui_attr(sev_role(s))
+                                     : tui_attr(TUI_NORMAL);
+        if (s >= 0)
+            a |= A_UNDERLINE;
+        if (in_current(r, m, p.start, p.end))
+            a |= A_REVERSE;
+        wattrset(stdscr, a);
+        if (p.kind == AL_PIECE_TAB)
+            mvwaddnstr(stdscr, y, GUTTER + col, "        ", w < room ? w : room);
+        else if (w <= room)
+            mvwaddnstr(stdscr, y, GUTTER + col, p.text, (int)p.len);
+        else if (p.kind == AL_PIECE_TOKEN && room > 0) /* tokens are ASCII: cut anywhere */
+            mvwaddnstr(stdscr, y, GUTTER + col, p.text, room);
+        col += w;
+        off = p.end;
+    }
+    wattrset(stdscr, A_NORMAL);
+    return end;
 }
 
 static int
@@ -240,20 +260,9 @@ wrap_ensure(struct tui_review *r, struct tui__wrap *w, size_t k)
 static size_t
 wrap_row(struct tui_review *r, struct tui__wrap *w, size_t off)
 {
-    size_t lo = 0, hi;
-
     while (!w->done && w->starts[w->n - 1] <= off)
         wrap_ensure(r, w, w->n);
-    hi = w->n;
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (w->starts[mid] <= off)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo;
+    return last_le(w->starts, 0, w->n, off);
 }
 
 static int
@@ -356,18 +365,8 @@ go_to(struct tui_review *r, size_t line, size_t off)
 static size_t
 line_of(const struct tui_review *r, size_t m, size_t off)
 {
-    size_t lo = r->mfirst[m] + (r->nmembers > 1), hi;
-
-    hi = m + 1 < r->nmembers ? r->mfirst[m + 1] : r->nlines;
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (r->lines[mid] <= off)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo;
+    return last_le(r->lines, r->mfirst[m] + (r->nmembers > 1),
+                   m + 1 < r->nmembers ? r->mfirst[m + 1] : r->nlines, off);
 }
 
 /* Lays the view out for the window's size; a new width moves the top to the start of the
@@ -397,22 +396,6 @@ geometry(struct tui_review *r)
 
 /* ---- loading ---- */
 
-static int
-home_dir(char *out, size_t outlen)
-{
-    const char *h = getenv("HOME");
-    struct passwd *pw;
-
-    if (h == NULL || h[0] != '/') {
-        pw = getpwuid(getuid());
-        h = pw != NULL ? pw->pw_dir : NULL;
-    }
-    if (h == NULL || h[0] != '/' || strlen(h) >= outlen)
-        return -1;
-    memcpy(out, h, strlen(h) + 1);
-    return 0;
-}
-
 struct al_config *
 tui__review_config(struct tui *t, char *why, size_t whylen)
 {
@@ -423,7 +406,7 @@ tui__review_config(struct tui *t, char *why, size_t whylen)
     int r;
 
     why[0] = '\0';
-    if (home_dir(home, sizeof(home)) != 0)
+    if (paths_home(home, sizeof(home)) != 0)
         memcpy(home, "/", 2);
     /* The file airlockd uses: --config, else the one it reports (null: its embedded
      * defaults), else the default place when the daemon has not said. */
@@ -963,12 +946,12 @@ draw_header(struct tui *t, struct tui_review *r, int cols)
 
     for (i = 0; i < r->nmembers; i++)
         total += r->m->entries[i].size;
-    snprintf(title, sizeof(title), "%s   plan %.8s   %s%s",
+    snprintf(title, sizeof(title), "%s  plan %.8s  %s",
              out ? "LEAVING YOUR COMPUTER: offline -> online"
                  : "UNTRUSTED CONTENT COMING IN: online -> offline",
-             r->id, pending ? "" : "state: ", st);
+             r->id, st);
     tui_frame(t, title, out ? TUI_OUTBOUND : TUI_INBOUND,
-              "a approve  e edit  r reject  f findings  n/N next/prev  Space page  ? help  q back");
+              "a approve  e edit  r reject  f findings  n/N next  Space page  ? help  q back");
 
     x = 1 + tui_text(stdscr, 1, 1, cols - 2, "Task: ", 6, TUI_DIM);
     if (task[0] != '\0')
@@ -979,68 +962,67 @@ draw_header(struct tui *t, struct tui_review *r, int cols)
     tui_size(total, sz, sizeof(sz));
     tui_size(text, tx, sizeof(tx));
     tui_size(r->max_bytes, cap, sizeof(cap));
-    x = 1 + tui_textf(stdscr, 2, 1, cols - 2, text > r->max_bytes ? TUI_HIGH : TUI_NORMAL,
-                      "%s in %zu file%s, text %s of %s (%d%%) ", sz, r->nmembers,
-                      r->nmembers == 1 ? "" : "s", tx, cap,
-                      r->max_bytes ? (int)(text * 100 / r->max_bytes) : 0);
-    if (r->nlisted == 0 && al_scan_omitted(r->scan) == 0) {
-        x += tui_text(stdscr, 2, x, cols - 1 - x, "no findings", 11, TUI_GOOD);
-    } else {
-        x += tui_text(stdscr, 2, x, cols - 1 - x, "findings:", 9, TUI_NORMAL);
-        if (r->sev[AL_SEV_BLOCK] || r->worst == AL_SEV_BLOCK)
-            x +=
-                tui_textf(stdscr, 2, x, cols - 1 - x, TUI_BLOCK, " %d block", r->sev[AL_SEV_BLOCK]);
-        if (r->sev[AL_SEV_HIGH])
-            x += tui_textf(stdscr, 2, x, cols - 1 - x, TUI_HIGH, " %d high", r->sev[AL_SEV_HIGH]);
-        if (r->sev[AL_SEV_INFO])
-            x += tui_textf(stdscr, 2, x, cols - 1 - x, TUI_INFO, " %d info", r->sev[AL_SEV_INFO]);
-        if (al_scan_omitted(r->scan) > 0)
-            x += tui_textf(stdscr, 2, x, cols - 1 - x, TUI_DIM, " +%zu omitted",
-                           al_scan_omitted(r->scan));
-    }
+    tui_textf(stdscr, 2, 1, cols - 2, text > r->max_bytes ? TUI_HIGH : TUI_NORMAL,
+              "Size: %s in %zu file%s; free text %s of the %s budget (%d%%)", sz, r->nmembers,
+              r->nmembers == 1 ? "" : "s", tx, cap,
+              r->max_bytes ? (int)(text * 100 / r->max_bytes) : 0);
+
+    x = 1 + tui_text(stdscr, 3, 1, cols - 2, "Findings:", 9, TUI_NORMAL);
+    if (r->nlisted == 0 && al_scan_omitted(r->scan) == 0)
+        x += tui_text(stdscr, 3, x, cols - 1 - x, " none", 5, TUI_GOOD);
+    if (r->sev[AL_SEV_BLOCK] || r->worst == AL_SEV_BLOCK)
+        x += tui_textf(stdscr, 3, x, cols - 1 - x, TUI_BLOCK, " %d block", r->sev[AL_SEV_BLOCK]);
+    if (r->sev[AL_SEV_HIGH])
+        x += tui_textf(stdscr, 3, x, cols - 1 - x, TUI_HIGH, " %d high", r->sev[AL_SEV_HIGH]);
+    if (r->sev[AL_SEV_INFO])
+        x += tui_textf(stdscr, 3, x, cols - 1 - x, TUI_INFO, " %d info", r->sev[AL_SEV_INFO]);
+    if (al_scan_omitted(r->scan) > 0)
+        x += tui_textf(stdscr, 3, x, cols - 1 - x, TUI_DIM, " +%zu not listed",
+                       al_scan_omitted(r->scan));
     /* The daemon scanned the same bytes when it queued them; a different count means a
      * different configuration, workspace or scanner, which the person should know. */
     if (r->daemon_findings >= 0 &&
         (size_t)r->daemon_findings != r->nlisted + (al_scan_omitted(r->scan) > 0))
-        tui_textf(stdscr, 2, x, cols - 1 - x, TUI_HIGH, " (airlockd counted %d)",
-                  r->daemon_findings);
+        x += tui_textf(stdscr, 3, x, cols - 1 - x, TUI_HIGH, "; airlockd counted %d",
+                       r->daemon_findings);
+    if (r->nlisted > 0)
+        tui_text(stdscr, 3, x, cols - 1 - x, " (f lists them)", 15, TUI_DIM);
 
     nnew = r->nov.hosts.n + r->nov.addrs.n + r->nov.paths.n;
     if (r->nov.compared < 0) {
-        tui_text(stdscr, 3, 1, cols - 2, "New: plans approved before could not be fetched", 47,
+        tui_text(stdscr, 4, 1, cols - 2, "New: plans approved before could not be fetched", 47,
                  TUI_DIM);
     } else if (r->nov.mentioned == 0) {
-        tui_text(stdscr, 3, 1, cols - 2, "New: no hosts, addresses or file paths in this plan", 51,
+        tui_text(stdscr, 4, 1, cols - 2, "New: no hosts, addresses or file paths in this plan", 51,
                  TUI_DIM);
     } else if (nnew == 0) {
-        tui_textf(stdscr, 3, 1, cols - 2, TUI_GOOD,
+        tui_textf(stdscr, 4, 1, cols - 2, TUI_GOOD,
                   "New: nothing: its hosts, addresses and paths were in plans approved before");
     } else {
-        x = 1 + tui_textf(stdscr, 3, 1, cols - 2, TUI_NORMAL,
+        x = 1 + tui_textf(stdscr, 4, 1, cols - 2, TUI_NORMAL,
                           "New vs %d approved plan%s:", r->nov.compared,
                           r->nov.compared == 1 ? "" : "s");
-        x += draw_set(3, x, cols, "host", &r->nov.hosts);
-        x += draw_set(3, x, cols, "address", &r->nov.addrs);
-        draw_set(3, x, cols, "path", &r->nov.paths);
+        x += draw_set(4, x, cols, "host", &r->nov.hosts);
+        x += draw_set(4, x, cols, "address", &r->nov.addrs);
+        draw_set(4, x, cols, "path", &r->nov.paths);
     }
 
-    tui_blank(stdscr, 4, 0, cols, TUI_DIM);
+    tui_blank(stdscr, 5, 0, cols, TUI_DIM);
     if (!pending)
-        tui_textf(stdscr, 4, 1, cols - 2, TUI_BAD,
+        tui_textf(stdscr, 5, 1, cols - 2, TUI_BAD,
                   "This plan is %.20s: it can no longer be approved, edited or rejected.", st);
     else if (r->worst == AL_SEV_BLOCK)
-        tui_textf(stdscr, 4, 1, cols - 2, TUI_BLOCK,
+        tui_textf(stdscr, 5, 1, cols - 2, TUI_BLOCK,
                   "A block finding: this plan cannot be approved, only edited (e) or rejected "
                   "(r).");
     else if (!r->seen_end)
-        tui_textf(stdscr, 4, 1, cols - 2, TUI_DIM,
-                  "Line %zu of %zu. Read to the end to approve (Space pages down).",
+        tui_textf(stdscr, 5, 1, cols - 2, TUI_DIM,
+                  "Line %zu of %zu: read to the end to approve (Space pages down)",
                   r->nlines ? r->top_line + 1 : 0, r->nlines);
     else
-        tui_textf(stdscr, 4, 1, cols - 2, TUI_GOOD,
-                  "Line %zu of %zu. You have read to the end: a approves%s.",
+        tui_textf(stdscr, 5, 1, cols - 2, TUI_GOOD, "Line %zu of %zu: read to the end; %s",
                   r->nlines ? r->top_line + 1 : 0, r->nlines,
-                  r->worst == AL_SEV_HIGH ? " after you type what a high finding names" : "");
+                  r->worst == AL_SEV_HIGH ? "a approves once you type what it asks" : "a approves");
 }
 
 static void
@@ -1070,7 +1052,7 @@ draw_body(struct tui_review *r)
             next = SIZE_MAX;
         } else {
             marked = -1;
-            next = row(r, m, off, 1, BODY_Y + y, &marked);
+            next = draw_row(r, m, off, BODY_Y + y, &marked);
             if (marked >= 0)
                 tui_text(stdscr, BODY_Y + y, 0, 1, "!", 1, sev_role(marked));
             if (off != r->lines[line])
