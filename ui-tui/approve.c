@@ -322,7 +322,8 @@ tui__review_approve(struct tui *t)
         return;
     if (r->worst == AL_SEV_BLOCK) {
         tui_note(t, TUI_BLOCK,
-                 "block finding: this plan cannot be approved, only edited (e) or rejected (r)");
+                 "this plan has a block finding: it cannot be approved, only edited (e) or "
+                 "rejected (r)");
         return;
     }
     if (!r->seen_end) {
@@ -337,7 +338,7 @@ tui__review_approve(struct tui *t)
             tui__review_show(t, pick);
             f = al_scan_get(r->scan, r->order[pick]);
             snprintf(bar, sizeof(bar), "HIGH %s: to approve, type %s; Esc cancels", f->rule,
-                     host ? "its destination host" : "the end of the marked text");
+                     host ? "the destination host" : "the end of the marked text");
         } else {
             snprintf(bar, sizeof(bar),
                      "HIGH findings: to approve, type the start of the plan's id; Esc cancels");
@@ -355,8 +356,8 @@ tui__review_approve(struct tui *t)
             return;
         }
     } else {
-        snprintf(q, sizeof(q), "Approve plan %.8s, %s -> %s, and sign it? y yes, n or Esc no",
-                 r->id, al_side_name(r->m->from), al_side_name(r->m->to));
+        snprintf(q, sizeof(q), "Approve and sign plan %.8s (%s -> %s)? y yes, n or Esc no", r->id,
+                 al_side_name(r->m->from), al_side_name(r->m->to));
         if (tui_choose(t, q, "yn", TUI_PROMPT_FLUSH) != 'y') {
             tui_note(t, TUI_DIM, "not approved");
             return;
@@ -375,7 +376,7 @@ tui__review_reject(struct tui *t)
     if (!tui__review_actionable(t, "reject"))
         return;
     memcpy(id, r->id, sizeof(id));
-    snprintf(q, sizeof(q), "Rejecting plan %.8s: a reason if you like, then Enter; Esc cancels",
+    snprintf(q, sizeof(q), "Reject plan %.8s: type a reason if you like, then Enter; Esc cancels",
              id);
     key_bar(q, TUI_DIM);
     if (!tui_prompt(t, "Reason:", reason, sizeof(reason), TUI_PROMPT_FLUSH)) {

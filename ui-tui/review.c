@@ -959,34 +959,35 @@ draw_header(struct tui *t, struct tui_review *r, int cols)
     else
         tui_text(stdscr, 1, x, cols - 1 - x, "(none recorded)", 15, TUI_DIM);
 
-    tui_size(total, sz, sizeof(sz));
-    tui_size(text, tx, sizeof(tx));
-    tui_size(r->max_bytes, cap, sizeof(cap));
-    tui_textf(stdscr, 2, 1, cols - 2, text > r->max_bytes ? TUI_HIGH : TUI_NORMAL,
-              "Size: %s in %zu file%s; free text %s of the %s budget (%d%%)", sz, r->nmembers,
-              r->nmembers == 1 ? "" : "s", tx, cap,
-              r->max_bytes ? (int)(text * 100 / r->max_bytes) : 0);
-
-    x = 1 + tui_text(stdscr, 3, 1, cols - 2, "Findings:", 9, TUI_NORMAL);
     if (r->nlisted == 0 && al_scan_omitted(r->scan) == 0)
-        x += tui_text(stdscr, 3, x, cols - 1 - x, " none", 5, TUI_GOOD);
+        x = 1 + tui_text(stdscr, 2, 1, cols - 2, "Scanner: no findings", 20, TUI_GOOD);
+    else
+        x = 1 + tui_text(stdscr, 2, 1, cols - 2, "Scanner findings:", 17, TUI_NORMAL);
     if (r->sev[AL_SEV_BLOCK] || r->worst == AL_SEV_BLOCK)
-        x += tui_textf(stdscr, 3, x, cols - 1 - x, TUI_BLOCK, " %d block", r->sev[AL_SEV_BLOCK]);
+        x += tui_textf(stdscr, 2, x, cols - 1 - x, TUI_BLOCK, " %d block", r->sev[AL_SEV_BLOCK]);
     if (r->sev[AL_SEV_HIGH])
-        x += tui_textf(stdscr, 3, x, cols - 1 - x, TUI_HIGH, " %d high", r->sev[AL_SEV_HIGH]);
+        x += tui_textf(stdscr, 2, x, cols - 1 - x, TUI_HIGH, " %d high", r->sev[AL_SEV_HIGH]);
     if (r->sev[AL_SEV_INFO])
-        x += tui_textf(stdscr, 3, x, cols - 1 - x, TUI_INFO, " %d info", r->sev[AL_SEV_INFO]);
+        x += tui_textf(stdscr, 2, x, cols - 1 - x, TUI_INFO, " %d info", r->sev[AL_SEV_INFO]);
     if (al_scan_omitted(r->scan) > 0)
-        x += tui_textf(stdscr, 3, x, cols - 1 - x, TUI_DIM, " +%zu not listed",
+        x += tui_textf(stdscr, 2, x, cols - 1 - x, TUI_DIM, " +%zu not listed",
                        al_scan_omitted(r->scan));
     /* The daemon scanned the same bytes when it queued them; a different count means a
      * different configuration, workspace or scanner, which the person should know. */
     if (r->daemon_findings >= 0 &&
         (size_t)r->daemon_findings != r->nlisted + (al_scan_omitted(r->scan) > 0))
-        x += tui_textf(stdscr, 3, x, cols - 1 - x, TUI_HIGH, "; airlockd counted %d",
+        x += tui_textf(stdscr, 2, x, cols - 1 - x, TUI_HIGH, "; airlockd counted %d",
                        r->daemon_findings);
     if (r->nlisted > 0)
-        tui_text(stdscr, 3, x, cols - 1 - x, " (f lists them)", 15, TUI_DIM);
+        tui_text(stdscr, 2, x, cols - 1 - x, " (f lists them)", 15, TUI_DIM);
+
+    tui_size(total, sz, sizeof(sz));
+    tui_size(text, tx, sizeof(tx));
+    tui_size(r->max_bytes, cap, sizeof(cap));
+    tui_textf(stdscr, 3, 1, cols - 2, text > r->max_bytes ? TUI_HIGH : TUI_NORMAL,
+              "Size: %s in %zu file%s; free text %s of the %s budget (%d%%)", sz, r->nmembers,
+              r->nmembers == 1 ? "" : "s", tx, cap,
+              r->max_bytes ? (int)(text * 100 / r->max_bytes) : 0);
 
     nnew = r->nov.hosts.n + r->nov.addrs.n + r->nov.paths.n;
     if (r->nov.compared < 0) {
@@ -1020,9 +1021,8 @@ draw_header(struct tui *t, struct tui_review *r, int cols)
                   "Line %zu of %zu: read to the end to approve (Space pages down)",
                   r->nlines ? r->top_line + 1 : 0, r->nlines);
     else
-        tui_textf(stdscr, 5, 1, cols - 2, TUI_GOOD, "Line %zu of %zu: read to the end; %s",
-                  r->nlines ? r->top_line + 1 : 0, r->nlines,
-                  r->worst == AL_SEV_HIGH ? "a approves once you type what it asks" : "a approves");
+        tui_textf(stdscr, 5, 1, cols - 2, TUI_GOOD, "You have read to the end: a approves%s",
+                  r->worst == AL_SEV_HIGH ? " after you type what a high finding names" : "");
 }
 
 static void
