@@ -10,6 +10,7 @@ have sent (an OSC, a DCS, a C1 control from a plan) is caught even when tmux wou
 obeyed it rather than kept it on the screen.
 """
 
+import base64
 import json
 import os
 import re
@@ -46,7 +47,7 @@ class Screen:
         self.tmux("new-session", "-d", "-s", "ui", "-x", str(cols), "-y", str(rows), cmd)
         open(self.raw, "wb").close()
         self.tmux("pipe-pane", "-O", "-t", "ui", "cat >>" + shlex.quote(self.raw))
-        self.last = ""
+        self.last = self.shown = ""
 
     def tmux(self, *args, check=True):
         r = subprocess.run(["tmux", "-u", "-L", self.name, "-f", self.conf] + list(args),
@@ -71,7 +72,8 @@ class Screen:
 
     def text(self):
         """The pane as a person reads it: the attribute escapes removed."""
-        return SGR.sub("", self.screen())
+        self.shown = SGR.sub("", self.screen())
+        return self.shown
 
     def lines(self):
         return self.text().split("\n")
@@ -194,6 +196,46 @@ def row_with(text, needle):
     return None
 
 
+def render(text):
+    """The rendering include/airlock/render.h specifies, for the characters the escapes
+    corpus uses (anything else is an error here, so that a new record is looked at)."""
+    out, i = [], 0
+    while i < len(text):
+        c, o = text[i], ord(text[i])
+        if c == "\\":
+            out.append("\\\\")
+        elif c == "\r" and text[i + 1:i + 2] == "\n":
+            out.append("\n")
+            i += 1
+        elif c == "\n":
+            out.append("\n")
+        elif c == "\r":
+            out.append("\\r")
+        elif c == "\x1b":
+            out.append("\\e")
+        elif c == "\0":
+            out.append("\\0")
+        elif c == "\t":
+            out.append("\\t")
+        elif o < 0x20 or o == 0x7f:
+            out.append("\\x%02X" % o)
+        elif 0x80 <= o <= 0x9f:
+            out.append("\\u{%04X}" % o)
+        elif 0x20 <= o < 0x7f:
+            out.append(c)
+        else:
+            raise ValueError("no expected rendering for U+%04X" % o)
+        i += 1
+    return "".join(out)
+
+
+def corpus(rel):
+    """A file of ../shared/corpora (beside the repository), or None."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    path = os.path.join(os.path.dirname(root), "shared", "corpora", rel)
+    return path if os.path.exists(path) else None
+
+
 t = Checks()
 if shutil.which("tmux") is None:
     t.skip("tmux is not installed (apt-get install tmux)")
@@ -206,10 +248,17 @@ name = "airlock-tui-test-%d-%s" % (os.getpid(), os.path.basename(w.base))
 screens = []
 
 
+# The person's editor removes SGR escapes (a redaction), without a shell.
+editor = w.base + "/edit.sh"
+with open(editor, "w") as f:
+    f.write("#!/bin/sh\nexec sed -i 's/\\x1b\\[[0-9;]*m//g' \"$@\"\n")
+os.chmod(editor, 0o755)
+
+
 def ui(cols=80, rows=24, **extra):
     env = {"HOME": w.home, "XDG_CONFIG_HOME": w.cfg, "XDG_STATE_HOME": w.state,
            "XDG_RUNTIME_DIR": w.run, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
-           "TERM": "screen", "EDITOR": "true"}
+           "TERM": "screen", "EDITOR": editor}
     env.update(extra)
     s = Screen(w.base, "%s-%d" % (name, len(screens)), [
         AIRLOCK_TUI, "--socket", w.sock, "--key", w.cfg + "/airlock/approver.key",
@@ -239,6 +288,31 @@ def propose(side, text):
     return sid, ps[0]
 
 
+def focus(s, pane):
+    """Tab until the overview's pane (Sessions, Plans, Egress) has the focus."""
+    for _ in range(3):
+        if ("> " + pane) in s.text():
+            return True
+        s.keys("Tab")
+        if s.wait_for("> " + pane, timeout=2):
+            return True
+    return False
+
+
+def open_plan(s, pid):
+    """Selects plan pid in the overview (pending first, oldest first; then the rest, newest
+    first, as the daemon lists them) and opens it; returns the review screen or None."""
+    s.wait_for(pid[:8])
+    ps = w.plans()
+    order = [p["id"] for p in ps if p["state"] == "pending"]
+    order += [p["id"] for p in reversed(ps) if p["state"] != "pending"]
+    if not focus(s, "Plans"):
+        return None
+    s.keys("g", *(["j"] * order.index(pid)))
+    s.keys("Enter")
+    return s.wait_for("plan " + pid[:8] + " ")
+
+
 try:
     w.start()
     s = ui()
@@ -259,14 +333,14 @@ try:
     got = s.wait_for("connected to airlockd")
     t.check(got is not None and got.split("\n")[0].lstrip().startswith("airlock") and
             "n new" in got and "q quit" in got,
-            "the UI comes up in 80x24: title line, key bar, 'connected to airlockd'", s.last)
+            "the UI comes up in 80x24: title line, key bar, 'connected to airlockd'", s.shown)
 
     # ---- 1. both compartments' sessions and pending plans, with direction wording ----
     on_sid, on_plan = propose("online", "Opening hours of the city library on Saturday")
     off_sid, off_plan = propose("offline", "Summary of the tax letter for my accountant")
     got = s.wait_for(lambda x: on_plan["id"][:8] in x and off_plan["id"][:8] in x)
     t.check(got is not None and on_sid in got and off_sid in got,
-            "the sessions pane lists the online and the offline session", s.last)
+            "the sessions pane lists the online and the offline session", s.shown)
     rin = row_with(got or "", on_plan["id"][:8]) or ""
     rout = row_with(got or "", off_plan["id"][:8]) or ""
     t.check("pending" in rin and "IN untrusted, coming in" in rin and
@@ -276,27 +350,27 @@ try:
             "the offline side's plan is shown pending as 'OUT leaving your computer'", rout)
     t.check(got is not None and "2 waiting for you" in got and
             re.search(r"2 plans waiting", got.split("\n")[0]) is not None,
-            "the plans pane and the title count 2 plans waiting", s.last)
+            "the plans pane and the title count 2 plans waiting", s.shown)
 
     # ---- 2. a new session from the UI: n, the side, the task, Enter ----
     s.keys("n")
     got = s.wait_for("New session in which compartment?")
-    t.check(got is not None, "n asks which compartment", s.last)
+    t.check(got is not None, "n asks which compartment", s.shown)
     s.keys("n")
     got = s.wait_for("Task for the online side:")
-    t.check(got is not None, "n (online) asks for the task", s.last)
+    t.check(got is not None, "n (online) asks for the task", s.shown)
     task = "propose:Train times to Leeds typed in the UI"
     s.type(task)
     s.keys("Enter")
     got = s.wait_for(re.compile(r"started online-[0-9a-f]{8}"))
     m = re.search(r"started (online-[0-9a-f]{8})", got or "")
-    t.check(m is not None, "Enter starts the session and the message line names it", s.last)
+    t.check(m is not None, "Enter starts the session and the message line names it", s.shown)
     ui_sid = m.group(1) if m else None
     sess = w.session(ui_sid) if ui_sid else None
     t.check(sess is not None and sess["side"] == "online" and sess["task"] == task,
             "the daemon has that online session with the typed task", sess)
     got = s.wait_for(lambda x: (row_with(x, ui_sid or "?") or "").find("Train times") > 0)
-    t.check(got is not None, "the new session appears in the sessions pane with its task", s.last)
+    t.check(got is not None, "the new session appears in the sessions pane with its task", s.shown)
     ui_plan = None
     if ui_sid:
         w.wait_ended(ui_sid)
@@ -305,18 +379,18 @@ try:
     got = ui_plan and s.wait_for(lambda x: "IN untrusted, coming in" in
                                  (row_with(x, ui_plan["id"][:8]) or ""))
     t.check(bool(got) and "3 waiting for you" in got,
-            "its proposal appears in the plans pane as a pending plan coming in", s.last)
+            "its proposal appears in the plans pane as a pending plan coming in", s.shown)
 
     # ---- 6. ? shows the keys; any key closes ----
     s.keys("?")
     got = s.wait_for("Keys (any key closes this)")
     t.check(got is not None and re.search(r"\bn +new session", got) is not None and
             re.search(r"\bq +quit", got) is not None and "Sessions" not in got,
-            "? shows the keys over the overview", s.last)
+            "? shows the keys over the overview", s.shown)
     s.keys("x")
     got = s.wait_for("Keys (any key closes this)", gone=True)
     t.check(got is not None and "Sessions" in got and on_plan["id"][:8] in got,
-            "any key closes the key list and the overview is back", s.last)
+            "any key closes the key list and the overview is back", s.shown)
 
     # ---- a hostile task: tokens in the panes, nothing obeyed ----
     ev_sid, ev_plan = propose("online", "\x1b]0;PWND\x07\x1b[31mRED\x1b[0m")
@@ -335,42 +409,35 @@ try:
             "its plan row counts its findings", prow)
     t.check(not foreign_escapes(s.screen()) and not raw_hostile(s.rawbytes()),
             "no escape but colour attributes on screen, nothing hostile in the UI's output",
-            (foreign_escapes(s.last), raw_hostile(s.rawbytes())))
+            (foreign_escapes(s.shown), raw_hostile(s.rawbytes())))
     t.check(got is not None and got.split("\n")[0].lstrip().startswith("airlock") and
             "PWND" not in got.split("\n")[0] and "\x1b" not in got.split("\n")[-2],
             "the title and message lines are intact", got)
 
     # ---- 12. a session's transcript; attach, type, Ctrl-] back ----
-    def focus(pane):
-        for _ in range(3):
-            if s.wait_for("> " + pane, timeout=1):
-                return True
-            s.keys("Tab")
-        return s.wait_for("> " + pane, timeout=1) is not None
-
     at_sid = start("online", "echo:ready-for-a-person")
     w.wait_for(lambda: w.session(at_sid)["transcript_bytes"] > 0, what="transcript")
     hs_sid = start("online", "echo:\x1b[2J\x1b]0;PWND2\x07\x1b[31mRED2\x1b[0m done")
     w.wait_for(lambda: w.session(hs_sid)["transcript_bytes"] > 0, what="transcript")
-    focus("Sessions")
+    focus(s, "Sessions")
     s.keys("g")
     got = s.wait_for(lambda x: hs_sid in x and at_sid in x)
     s.keys("Enter")
     got = s.wait_for("session " + hs_sid)
     t.check(got is not None and "a attach" in got,
-            "Enter on a session opens it (title, key bar)", s.last)
+            "Enter on a session opens it (title, key bar)", s.shown)
     got = s.wait_for("RED2")
     t.check(got is not None and "\\e[2J\\e]0;PWND2\\x07\\e[31mRED2\\e[0m done" in got,
-            "a transcript with escapes is shown with \\e and \\x07 tokens", s.last)
+            "a transcript with escapes is shown with \\e and \\x07 tokens", s.shown)
     trow = row_with(got or "", "task ") or ""
     t.check("echo:\\e[2J\\e]0;PWND2\\x07" in trow,
             "the session's header shows its task with tokens", trow)
-    tline = row_with(s.screen(), "RED2\x1b") or row_with(s.last, "RED2") or ""
+    tline = row_with(s.screen(), "RED2") or ""
     t.check(fg_at(tline, "RED2") not in (None, "31") and "PWND2" not in s.title(),
             "nothing in it was obeyed: not red, not the window title", (repr(tline), s.title()))
     s.keys("q")
     got = s.wait_for(lambda x: frame_ok(x, 80, 24))
-    t.check(got is not None, "q goes back to the overview", s.last)
+    t.check(got is not None, "q goes back to the overview", s.shown)
     raw_before_attach = s.rawbytes()
     t.check(not raw_hostile(raw_before_attach) and not foreign_escapes(s.screen()),
             "nothing hostile reached the terminal before any attach",
@@ -381,29 +448,29 @@ try:
     s.keys("Enter")
     got = s.wait_for("ready-for-a-person")
     t.check(got is not None and ("session " + at_sid) in got,
-            "the other session's view shows its output", s.last)
+            "the other session's view shows its output", s.shown)
     s.keys("a")
     got = s.wait_for("attached to " + at_sid)
     t.check(got is not None and "Ctrl-] returns" in got,
-            "a attaches: the UI steps aside and says Ctrl-] returns", s.last)
+            "a attaches: the UI steps aside and says Ctrl-] returns", s.shown)
     s.type("typed-by-a-person")
     s.keys("Enter")
     got = s.wait_for("typed-by-a-person")
     t.check(got is not None, "what the person types reaches the session's terminal (echoed)",
-            s.last)
+            s.shown)
     s.keys("C-]")
     got = s.wait_for("detached from " + at_sid)
     t.check(got is not None and "it goes on" in got and ("session " + at_sid) in got and
             "a attach" in got and got.split("\n")[0].lstrip().startswith("airlock"),
             "Ctrl-] returns to the UI, intact (title, key bar, 'detached ... it goes on')",
-            s.last)
+            s.shown)
     got = s.wait_for(lambda x: "typed-by-a-person" in x and "attached to" not in x)
     t.check(got is not None and w.session(at_sid)["state"] == "running",
-            "the view follows what was typed; the session still runs", s.last)
+            "the view follows what was typed; the session still runs", s.shown)
     s.keys("q")
     got = s.wait_for(lambda x: frame_ok(x, 80, 24))
-    t.check(got is not None, "q goes back to the overview, whole", s.last)
-    if focus("Sessions"):
+    t.check(got is not None, "q goes back to the overview, whole", s.shown)
+    if focus(s, "Sessions"):
         s.keys("g", "j")
         s.wait_for(lambda x: at_sid in x)
         s.keys("s")
@@ -411,55 +478,318 @@ try:
         s.keys("y")
         got = s.wait_for("stopped " + at_sid)
     t.check(got is not None and w.session(at_sid)["state"] == "ended",
-            "s then y stops the selected session", s.last)
+            "s then y stops the selected session", s.shown)
     raw = s.rawbytes()
     t.check(b"PWND2" not in raw.replace(b"]0;PWND2", b"") and b"\x1b]0;PWND" not in raw and
             b"\x1b[31mRED" not in raw,
             "no byte of the hostile transcript reached the terminal raw, ever")
+
+    # ---- 11. every record of render/escapes.jsonl shown inside a plan ----
+    esc_path = corpus("render/escapes.jsonl")
+    if esc_path is None:
+        t.check(os.environ.get("AIRLOCK_MUST_WORK") != "1",
+                "../shared/corpora/render/escapes.jsonl is beside the repository")
+        print("# ../shared/corpora/render/escapes.jsonl not found: escapes not checked")
+    else:
+        with open(esc_path) as f:
+            recs = [json.loads(x) for x in f if x.strip()]
+        # An artifact holds text without NUL (AL_ENUL), so a record with one cannot be shown
+        # inside a plan; the renderer's \0 is covered by tests/unit/test_render.c.
+        nul = [r for r in recs if "\0" in r["text"]]
+        carried = [r for r in recs if "\0" not in r["text"]]
+        for r in nul:
+            rep = w.req("start", side="online", task="propose:" + r["text"])
+            t.check(rep.get("error") == "ENUL", "record %s (with a NUL) cannot become a plan "
+                    "(ENUL), so it is not shown in one" % r["id"], rep)
+        body = "".join("[%s]\n%s\n" % (r["id"], r["text"]) for r in carried)
+        es_sid, es_plan = propose("online", body)
+        art = w.artifact(es_plan["id"])
+        t.check(all(r["text"].encode() in art for r in carried),
+                "one plan carries the %d other records byte for byte" % len(carried))
+        # Wide and tall enough for every line whole, so each record's rendering is one row.
+        s.resize(330, 170)
+        s.wait_for(lambda x: len(x.split("\n")[0]) > 200)
+        raw0 = len(s.rawbytes())
+        title0 = s.title()
+        got = open_plan(s, es_plan["id"])
+        t.check(got is not None and "UNTRUSTED CONTENT COMING IN" in got.split("\n")[0],
+                "the plan opens full-screen, its header saying it is untrusted and coming in",
+                s.shown)
+        got = s.wait_for("[%s]" % carried[-1]["id"]) or ""
+        scr = s.screen()
+        bodytext = "\n".join(got.split("\n")[5:-2])
+        missing = []
+        for r in carried:
+            for line in render(r["text"]).split("\n"):
+                if line.rstrip() and line.rstrip() not in bodytext:
+                    missing.append("%s: %s" % (r["id"], line))
+        t.check(not missing, "each of the %d records is shown whole with its visible tokens "
+                "(\\e, \\r, \\xNN, \\u{XXXX})" % len(carried), "\n".join(missing[:20]) +
+                "\n--- screen ---\n" + got)
+        t.check(not foreign_escapes(scr),
+                "capture-pane -e shows no escape sequence but the UI's own SGR attributes",
+                foreign_escapes(scr)[:10])
+        for r in (r for r in carried if r["effect"] == ["none"]):
+            shown = render(r["text"])
+            line = next((x for x in scr.split("\n") if shown in SGR.sub("", x)), None)
+            params = set(p for m in SGR.finditer(line or "") for p in m.group(1).split(";"))
+            t.check(line is not None and "43" not in params and (
+                        "\\" in r["text"] or r["text"] in SGR.sub("", line)),
+                    "inert look-alike %s is shown as its text, without a token" % r["id"]
+                    + (" (its backslashes doubled, as render.h says)" if "\\" in r["text"] else ""),
+                    repr(line))
+        # The same plan paged through in 80x24: wrapped rows, tokens cut at the edge.
+        s.resize(80, 24)
+        s.keys("g")
+        seen, pages, bad = set(), 0, []
+        for pages in range(80):
+            scr = s.screen()
+            bad += foreign_escapes(scr)
+            txt = SGR.sub("", scr)
+            seen.update(re.findall(r"\[(esc-s-\d{4})\]", txt))
+            if "[%s]" % carried[-1]["id"] in txt and "as the manual says" in txt:
+                break
+            s.keys("Space")
+            time.sleep(0.05)
+        t.check(seen == set(r["id"] for r in carried) and not bad,
+                "paged through in 80x24 (%d pages): every record passes by, nothing but SGR "
+                "on screen" % (pages + 1), (sorted(set(r["id"] for r in carried) - seen), bad))
+        seg = s.rawbytes()[raw0:]
+        t.check(not raw_hostile(seg) and b"\x07" not in seg,
+                "what the UI wrote while showing them has no OSC, DCS, APC, PM, SOS, no "
+                "window, mode or report request, no C1 control, no BEL", raw_hostile(seg)[:10])
+        t.check(s.title() == title0 and not s.buffers(),
+                "the window title and the clipboard are untouched", (s.title(), s.buffers()))
+        s.keys("q")
+        t.check(s.wait_for(lambda x: frame_ok(x, 80, 24)) is not None,
+                "q goes back to the overview", s.shown)
+
+    # ---- 7-10. review: the key delay, approve (and minisign -V), reject, high, block ----
+    def runs():
+        try:
+            with open(w.ws + "/runs.txt") as f:
+                return f.read().split()
+        except FileNotFoundError:
+            return []
+
+    def review(pid):
+        """Opens plan pid and waits out the view's first second (keys then are dropped)."""
+        got = open_plan(s, pid)
+        time.sleep(1.2)
+        return got
+
+    def state(pid):
+        return w.req("plan", id=pid)["plan"]
+
+    _, p1 = propose("online", "The library opens at 9 on Saturday; book a table for two")
+    # 10. Keys sent with the one that opens the view are dropped.
+    s.wait_for(p1["id"][:8])
+    focus(s, "Plans")
+    ps = w.plans()
+    order = [p["id"] for p in ps if p["state"] == "pending"]
+    s.keys("g", *(["j"] * order.index(p1["id"])))
+    s.keys("Enter", "G", "a", "y")
+    got = s.wait_for("plan " + p1["id"][:8] + " ")
+    t0 = time.time()
+    # ... and so are keys typed separately in its first second.
+    s.keys("G")
+    s.keys("a")
+    early = time.time() - t0
+    time.sleep(1.5)
+    got = s.text()
+    t.check(early < 0.8 and "plan " + p1["id"][:8] in got.split("\n")[0] and
+            "Approve and sign" not in got and state(p1["id"])["state"] == "pending",
+            "keys sent along with the one that opened the review, and keys typed in its first "
+            "second (%.2f s), are ignored: nothing approved, no question asked" % early, got)
+    t.check("UNTRUSTED CONTENT COMING IN: online -> offline" in got.split("\n")[0] and
+            "book a table for two" in got.split("\n")[1] and "no findings" in got.split("\n")[2],
+            "the review's header: direction in words, the task, no findings", got)
+    # ... and keys typed before the confirmation question are dropped too.
+    s.keys("G")
+    s.wait_for("You have read to the end")
+    s.keys("a", "y")
+    got = s.wait_for("Approve and sign plan " + p1["id"][:8])
+    time.sleep(0.5)
+    t.check(got is not None and "Approve and sign plan" in s.text() and
+            state(p1["id"])["state"] == "pending",
+            "a y typed together: the question appears and the y typed before it is dropped",
+            s.shown)
+    # 7. Approve: signed by the UI, delivered to a new offline session.
+    s.keys("y")
+    got = s.wait_for(re.compile(r"approved plan %s: delivered into session offline-[0-9a-f]{8}"
+                                % p1["id"][:8]), timeout=15)
+    m = re.search(r"delivered into session (offline-[0-9a-f]{8})", got or "")
+    st = state(p1["id"])
+    t.check(m is not None and st["state"] == "delivered" and
+            st["delivered_to"] == m.group(1),
+            "y approves: the plan is delivered into the new offline session the UI names",
+            (s.shown, st))
+    if m:
+        w.wait_ended(m.group(1))
+    t.check(runs() == [p1["id"]] and (w.session(m.group(1)) if m else {}).get("status") == 0,
+            "the offline agent verified the plan (airlock verify) and acted on it once", runs())
+    t.check(got is not None and frame_ok(got, 80, 24),
+            "after approving, the overview is back", s.shown)
+    rep = w.req("plan", id=p1["id"])
+    art, sig = w.base + "/p1.airlock", w.base + "/p1.airlock.minisig"
+    with open(art, "wb") as f:
+        f.write(base64.b64decode(rep["artifact"]))
+    with open(sig, "w") as f:
+        f.write(rep.get("signature", ""))
+    if shutil.which("minisign"):
+        mv = subprocess.run(["minisign", "-Vm", art, "-x", sig, "-p",
+                             w.cfg + "/airlock/approver.pub"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, timeout=30)
+        t.check(mv.returncode == 0 and "Signature and comment signature verified" in mv.stdout
+                and ("id=" + p1["id"]) in mv.stdout and "from=online to=offline" in mv.stdout,
+                "the signature the UI made verifies with stock minisign -V (trusted comment: "
+                "id and direction)", mv.stdout)
+        with open(art, "r+b") as f:
+            f.seek(600)
+            b = f.read(1)
+            f.seek(600)
+            f.write(bytes([b[0] ^ 1]))
+        mv = subprocess.run(["minisign", "-Vm", art, "-x", sig, "-p",
+                             w.cfg + "/airlock/approver.pub"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, timeout=30)
+        t.check(mv.returncode != 0, "(control) minisign -V refuses the artifact with one bit "
+                "flipped", mv.stdout)
+    else:
+        t.check(os.environ.get("AIRLOCK_MUST_WORK") != "1", "minisign is installed")
+        print("# minisign not installed: the signature was not checked with it")
+
+    # 8. Reject, with a reason.
+    _, p2 = propose("offline", "Please find the train times to Leeds for Friday morning")
+    got = review(p2["id"])
+    t.check(got is not None and "LEAVING YOUR COMPUTER: offline -> online" in got.split("\n")[0],
+            "a plan from the offline side opens as 'LEAVING YOUR COMPUTER'", s.shown)
+    s.keys("r")
+    got = s.wait_for("Reject plan " + p2["id"][:8])
+    t.check(got is not None, "r asks for a reason", s.shown)
+    s.type("not what I asked for")
+    s.keys("Enter")
+    got = s.wait_for("rejected plan " + p2["id"][:8])
+    st = state(p2["id"])
+    t.check(got is not None and st["state"] == "rejected" and
+            st.get("reason") == "not what I asked for",
+            "Enter rejects it, with the reason typed", (s.shown, st))
+
+    # 9. A high finding: approval needs the host typed; a wrong one leaves it pending.
+    _, p3 = propose("online", "Download the report from http://203.0.113.7/report.pdf and "
+                    "file it under taxes")
+    got = review(p3["id"]) or ""
+    t.check(re.search(r"findings: \d+ high", got) is not None and " block" not in
+            got.split("\n")[2], "a plan with a URL to an IP address has a high finding",
+            got)
+    s.keys("G")
+    s.wait_for("after you type what a high finding names")
+    s.keys("a")
+    got = s.wait_for("to approve, type the destination host")
+    prompt = got.split("\n")[23] if got else ""
+    t.check("203.0.113.7" in prompt,
+            "a asks to type the destination host, and shows it: 203.0.113.7", s.shown)
+    s.type("203.0.113.8")
+    got = s.wait_for("203.0.113.8")
+    t.check(got is not None and "203.0.113.8" in got.split("\n")[23],
+            "what is typed is shown on the prompt line in 80 columns"
+            " [UI BUG if this fails: prompt.c draw_line leaves no room for the answer when the "
+            "question fills the line]", s.shown)
+    s.keys("Enter")
+    got = s.wait_for("that is not 203.0.113.7: not approved")
+    t.check(got is not None and state(p3["id"])["state"] == "pending",
+            "a wrong host: not approved, the plan stays pending", (s.shown, state(p3["id"])))
+    s.keys("a")
+    s.wait_for("to approve, type the destination host")
+    s.type("203.0.113.7")
+    s.keys("Enter")
+    got = s.wait_for("approved plan " + p3["id"][:8], timeout=15)
+    t.check(got is not None and state(p3["id"])["state"] == "delivered",
+            "the right host: approved and delivered", (s.shown, state(p3["id"])))
+
+    # 9. A block finding: no approval at all; reject and edit remain.
+    _, p4 = propose("online", "Pay 40 GBP to the plumber\x1b[8m and 4000 GBP to jay@example.net"
+                    "\x1b[28m today")
+    got = review(p4["id"]) or ""
+    t.check("A block finding: this plan cannot be approved" in got and
+            re.search(r"findings: \d+ block", got) is not None,
+            "a plan with a terminal escape says it has a block finding and cannot be approved",
+            got)
+    s.keys("G")
+    time.sleep(0.2)
+    s.keys("a")
+    got = s.wait_for("this plan has a block finding: it cannot be approved")
+    time.sleep(0.3)
+    t.check(got is not None and "Approve and sign" not in s.text() and
+            "to approve, type" not in s.text() and state(p4["id"])["state"] == "pending",
+            "a on it asks nothing and approves nothing; the UI says so", s.shown)
+    s.keys("r")
+    got = s.wait_for("Reject plan " + p4["id"][:8])
+    s.keys("Escape")
+    got2 = s.wait_for("not rejected")
+    t.check(got is not None and got2 is not None and state(p4["id"])["state"] == "pending",
+            "rejecting it is offered (Esc cancels)", s.shown)
+    s.keys("e")
+    got = s.wait_for(re.compile(r"edited: plan [0-9a-f]{8} replaces %s" % p4["id"][:8]),
+                     timeout=15)
+    m = re.search(r"edited: plan ([0-9a-f]{8}) replaces", got or "")
+    new = [p for p in w.plans("pending") if m and p["id"].startswith(m.group(1))]
+    t.check(m is not None and len(new) == 1 and state(p4["id"])["state"] == "rejected" and
+            b"\x1b" not in w.artifact(new[0]["id"]) and
+            b"4000 GBP to jay@example.net today" in w.artifact(new[0]["id"]),
+            "e edits it in $EDITOR: the edit is a new pending plan (scanned again, opened for "
+            "review), the original rejected", (s.shown, [state(p4["id"])]))
+    t.check(got is not None and "A block finding" not in got and
+            ("plan " + (m.group(1) if m else "?")) in got.split("\n")[0],
+            "the edited plan is under review now, without the block", got)
+    time.sleep(1.2)  # the new review's first second
+    s.keys("q")
+    t.check(s.wait_for(lambda x: frame_ok(x, 80, 24)) is not None,
+            "q goes back to the overview", s.shown)
 
     # ---- 3. resize: 80x24 -> 120x40 -> 80x24 (and too small) ----
     s.resize(120, 40)
     got = s.wait_for(lambda x: frame_ok(x, 120, 40))
     t.check(s.size() == (120, 40) and got is not None,
             "resized to 120x40: the UI redraws (title first, key bar above the message line, "
-            "each pane once)", s.last)
+            "each pane once)", s.shown)
     s.resize(30, 8)
     got = s.wait_for("window too small")
     t.check(got is not None and "n new" not in got, "at 30x8 it says the window is too small",
-            s.last)
+            s.shown)
     s.resize(80, 24)
     got = s.wait_for(lambda x: frame_ok(x, 80, 24))
-    t.check(got is not None, "back at 80x24 it redraws whole again", s.last)
+    t.check(got is not None, "back at 80x24 it redraws whole again", s.shown)
+    before = re.findall(r"^> (Sessions|Plans|Egress)", s.text(), re.M)
     s.keys("Tab")
-    got = s.wait_for("> Plans")
-    t.check(got is not None and s.alive(), "and keys still work there (Tab focuses the plans)",
-            s.last)
-    s.keys("BTab")
-    s.wait_for("> Sessions")
+    got = s.wait_for(lambda x: re.findall(r"^> (Sessions|Plans|Egress)", x, re.M) not in
+                     ([], before))
+    t.check(got is not None and s.alive(), "and keys still work there (Tab moves the focus)",
+            s.shown)
 
     # ---- 4. the daemon goes away and comes back ----
     w.stop()
     got = s.wait_for("airlockd unreachable", timeout=15)
     t.check(got is not None and s.alive(), "with airlockd stopped the UI says 'airlockd "
-            "unreachable' and stays up", s.last)
+            "unreachable' and stays up", s.shown)
     time.sleep(1.5)
     t.check(s.alive() and "airlockd unreachable" in s.text(), "it keeps running while it retries",
-            s.last)
+            s.shown)
     w.start()
     got = s.wait_for("reconnected to airlockd", timeout=15)
     t.check(got is not None and "airlockd unreachable" not in got,
-            "airlockd started again: the UI says 'reconnected'", s.last)
+            "airlockd started again: the UI says 'reconnected'", s.shown)
+    npending = len(w.plans("pending"))
     got = s.wait_for(lambda x: on_plan["id"][:8] in x and off_plan["id"][:8] in x and
-                     "4 waiting for you" in x)
-    t.check(got is not None, "and lists the plans again", s.last)
+                     "%d waiting for you" % npending in x)
+    t.check(got is not None, "and lists the plans again", s.shown)
 
     # ---- 5. NO_COLOR ----
     t.check(colour_params(s.screen()) != [],
-            "(control) with colours on, the screen has colour attributes", s.last)
+            "(control) with colours on, the screen has colour attributes", s.shown)
     nc = ui(NO_COLOR="1")
     got = nc.wait_for(lambda x: "connected to airlockd" in x and on_plan["id"][:8] in x)
     t.check(got is not None and "IN untrusted, coming in" in got and
-            "OUT leaving your computer" in got, "with NO_COLOR=1 the overview works", nc.last)
+            "OUT leaving your computer" in got, "with NO_COLOR=1 the overview works", nc.shown)
     nc.keys("Tab")
     got = nc.wait_for("> Plans")
     scr = nc.screen()
@@ -470,14 +800,14 @@ try:
     t.check("7" in attrs and "1" in attrs,
             "without colour the selection is reverse video and titles bold", sorted(attrs))
     nc.keys("q")
-    t.check(nc.wait_for(lambda x: not nc.alive(), timeout=5) is not None, "q quits", nc.last)
+    t.check(nc.wait_for(lambda x: not nc.alive(), timeout=5) is not None, "q quits", nc.shown)
 
     t.check(s.alive() and not s.buffers(), "the UI never set the clipboard (no tmux buffer)",
             s.buffers())
 except Exception:  # a broken step is a failure, with what the screen showed
     import traceback
     t.check(False, "the test ran to the end", traceback.format_exc() + "\nlast screen:\n" +
-            (screens[-1].last if screens else "") + "\n" + w.logtext())
+            (screens[-1].shown if screens else "") + "\n" + w.logtext())
 finally:
     for x in screens:
         x.kill()
