@@ -13,8 +13,13 @@
 #include "review.h"
 
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <airlock/render.h>
+#include <airlock/utf8.h>
 
 #define NOVELTY_PLANS 50   /* the most recent approved plans compared with */
 #define NOVELTY_CACHE 64   /* plans whose mentions are remembered */
@@ -249,16 +254,26 @@ domain(const char *s, size_t n)
     return in_list(s + tld, label, long_tld, sizeof(long_tld) / sizeof(long_tld[0]));
 }
 
-/* A word may start at i: the byte before it is not part of a word, a path or a URL. */
+/* A word may start at i: the character before it is not part of a word, a path or a URL.
+ * A hidden one (a zero-width space, a tag) separates, so that it cannot hide a host from
+ * this list; a visible letter of another script joins. */
 static int
 word_start(const char *s, size_t i)
 {
     unsigned char p;
+    uint32_t cp;
+    size_t k = i;
 
     if (i == 0)
         return 1;
     p = (unsigned char)s[i - 1];
-    return !(is_alnum(p) || strchr("._-/\\~%+:", p) != NULL || p >= 0x80);
+    if (p < 0x80)
+        return !(is_alnum(p) || strchr("._-/\\~%+:", p) != NULL);
+    while (k > 0 && i - k < 4 && ((unsigned char)s[k - 1] & 0xc0) == 0x80)
+        k--;
+    if (k == 0 || al_utf8_decode(s + k - 1, i - k + 1, &cp) != i - k + 1)
+        return 1;
+    return al_render_is_hidden(cp);
 }
 
 /* A path may start at i: at the start of the text, after white space or an opening mark. */
@@ -280,6 +295,22 @@ path_end(const char *s, size_t len, size_t i)
            strchr("\"'`<>|;,()[]{}*", s[i]) == NULL)
         i++;
     return i;
+}
+
+/* Adds the absolute or ~/ path that starts at s[i] (without trailing punctuation);
+ * returns where it ends. */
+static size_t
+path(const char *s, size_t len, size_t i, struct tui__strset *paths, size_t max)
+{
+    size_t e = path_end(s, len, i), j = s[i] == '~' ? i + 2 : i + 1;
+
+    while (e > i && strchr(".,:;!?", s[e - 1]) != NULL)
+        e--;
+    if (j < e && e - i <= PATH_MAX_LEN &&
+        (is_alnum((unsigned char)s[j]) || strchr("._~-", s[j]) != NULL ||
+         (unsigned char)s[j] >= 0x80))
+        add(paths, s + i, e - i, 0, max);
+    return e > i ? e : i + 1;
 }
 
 /* The host of the URL whose authority starts at s[i]; returns where the URL ends. */
@@ -329,20 +360,20 @@ tui__mentions(const char *s, size_t len, struct tui__strset *hosts, struct tui__
                  j++)
                 ;
             if (j + 3 <= len && memcmp(s + j, "://", 3) == 0) {
+                /* file:///path and file://host/path name a file, not a destination. */
+                if (j - i == 4 && strncasecmp(s + i, "file", 4) == 0) {
+                    for (i = j + 3; i < len && s[i] != '/' && !is_space((unsigned char)s[i]); i++)
+                        ;
+                    if (i < len && s[i] == '/')
+                        i = path(s, len, i, paths, max);
+                    continue;
+                }
                 i = url(s, len, j + 3, hosts, addrs, max);
                 continue;
             }
         }
         if ((c == '/' || (c == '~' && i + 1 < len && s[i + 1] == '/')) && path_start(s, i)) {
-            e = path_end(s, len, i);
-            while (e > i && strchr(".,:;!?", s[e - 1]) != NULL)
-                e--;
-            j = c == '~' ? i + 2 : i + 1;
-            if (j < e && e - i <= PATH_MAX_LEN &&
-                (is_alnum((unsigned char)s[j]) || strchr("._~-", s[j]) != NULL ||
-                 (unsigned char)s[j] >= 0x80))
-                add(paths, s + i, e - i, 0, max);
-            i = e > i ? e : i + 1;
+            i = path(s, len, i, paths, max);
             continue;
         }
         if ((is_alnum(c) || (c == ':' && i + 1 < len && s[i + 1] == ':')) && word_start(s, i)) {
