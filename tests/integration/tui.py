@@ -714,6 +714,17 @@ try:
             re.search(r"findings: \d+ block", got) is not None,
             "a plan with a terminal escape says it has a block finding and cannot be approved",
             got)
+    hline = got.split("\n")[1] if got else ""
+    t.check("Task: propose:Pay 40 GBP to the plumber\\e[8m and 4000 GBP" in hline,
+            "the review's header shows the task's escape as a token (the hidden part visible)",
+            hline)
+    s.keys("?")
+    got = s.wait_for("Keys (any key closes this)")
+    t.check(got is not None and re.search(r"\ba +approve", got) is not None and
+            re.search(r"\br +reject", got) is not None,
+            "? in the review lists its keys", s.shown)
+    s.keys("x")
+    s.wait_for("Keys (any key closes this)", gone=True)
     s.keys("G")
     time.sleep(0.2)
     s.keys("a")
@@ -799,6 +810,17 @@ try:
     attrs = set(p for m in SGR.finditer(scr) for p in m.group(1).split(";"))
     t.check("7" in attrs and "1" in attrs,
             "without colour the selection is reverse video and titles bold", sorted(attrs))
+    if esc_path is not None:
+        got = open_plan(nc, es_plan["id"])
+        scr = nc.screen()
+        attrs = set(p for m in SGR.finditer(scr) for p in m.group(1).split(";"))
+        t.check(got is not None and "\\e[8m" in got and colour_params(scr) == [] and
+                "4" in attrs,
+                "with NO_COLOR=1 a review has no colour either; its tokens are underlined",
+                (sorted(set(colour_params(scr))), sorted(attrs), nc.shown))
+        time.sleep(1.2)
+        nc.keys("q")
+        nc.wait_for("> Plans")
     nc.keys("q")
     t.check(nc.wait_for(lambda x: not nc.alive(), timeout=5) is not None, "q quits", nc.shown)
 
