@@ -320,6 +320,14 @@ tui__review_approve(struct tui *t)
 
     if (!tui__review_actionable(t, "approve"))
         return;
+    if (!tui__review_ready(r)) {
+        tui_note(t, TUI_DIM, "still scanning: approving waits until the findings are known");
+        return;
+    }
+    if (r->scan_rc != 0) {
+        tui_note(t, TUI_BAD, "this plan could not be scanned here: it cannot be approved");
+        return;
+    }
     if (r->worst == AL_SEV_BLOCK) {
         tui_note(t, TUI_BLOCK,
                  "this plan has a block finding: it cannot be approved, only edited (e) or "

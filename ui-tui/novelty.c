@@ -21,7 +21,6 @@
 #include <airlock/render.h>
 #include <airlock/utf8.h>
 
-#define NOVELTY_PLANS 50   /* the most recent approved plans compared with */
 #define NOVELTY_CACHE 64   /* plans whose mentions are remembered */
 #define NOVELTY_ITEMS 4096 /* mentions of each kind kept per plan */
 #define HOST_MAX 253
@@ -408,7 +407,7 @@ tui__novelty_free(struct tui__novelty *n)
 }
 
 /* The mentions of plans approved before, by id. */
-static struct seen {
+static struct tui__seen {
     char id[AL_ID_HEXLEN + 1];
     struct tui__strset hosts, addrs, paths;
     unsigned long used;
@@ -434,12 +433,12 @@ mentions_of(const struct al_artifact *a, struct tui__strset *h, struct tui__strs
 
 /* The remembered mentions of approved plan id, fetched when not yet known; NULL when it
  * cannot be fetched or read. */
-static const struct seen *
+static const struct tui__seen *
 seen_plan(struct tui *t, const char *id)
 {
     struct al_plan_limits lim;
     struct al_artifact *a = NULL;
-    struct seen *s = &seen[0];
+    struct tui__seen *s = &seen[0];
     cJSON *reply = NULL;
     char *bytes = NULL;
     size_t len, i;
@@ -474,7 +473,7 @@ seen_plan(struct tui *t, const char *id)
 
 /* Moves the items of cur that no plan in before[0..n) has into out. */
 static void
-keep_new(struct tui__strset *cur, const struct seen *const *before, size_t n, size_t which,
+keep_new(struct tui__strset *cur, const struct tui__seen *const *before, size_t n, size_t which,
          struct tui__strset *out)
 {
     size_t i, k;
@@ -495,19 +494,15 @@ keep_new(struct tui__strset *cur, const struct seen *const *before, size_t n, si
 }
 
 void
-tui__novelty(struct tui *t, struct tui_review *r)
+tui__novelty_prepare(struct tui *t, struct tui_review *r)
 {
-    const struct seen *before[NOVELTY_PLANS];
-    struct tui__strset cur[3] = {{0}};
-    const char *ids[NOVELTY_PLANS], *st, *id;
-    size_t n = 0, got = 0, i, k;
+    const char *ids[TUI__NOVELTY_PLANS], *st, *id;
+    size_t n = 0, i, k;
     int failed = 0;
     const cJSON *p;
 
-    mentions_of(r->art, &cur[0], &cur[1], &cur[2]);
-    r->nov.mentioned = cur[0].n + cur[1].n + cur[2].n;
     /* The most recent first: t->plans is oldest first. */
-    for (k = (size_t)cJSON_GetArraySize(t->plans); k > 0 && n < NOVELTY_PLANS; k--) {
+    for (k = (size_t)cJSON_GetArraySize(t->plans); k > 0 && n < TUI__NOVELTY_PLANS; k--) {
         p = cJSON_GetArrayItem(t->plans, (int)k - 1);
         st = tui_str(p, "state");
         id = tui_str(p, "id");
@@ -517,15 +512,26 @@ tui__novelty(struct tui *t, struct tui_review *r)
             continue;
         ids[n++] = id;
     }
+    r->nbefore = 0;
     for (i = 0; i < n; i++) {
-        if ((before[got] = seen_plan(t, ids[i])) != NULL)
-            got++;
+        if ((r->before[r->nbefore] = seen_plan(t, ids[i])) != NULL)
+            r->nbefore++;
         else
             failed = 1;
     }
-    r->nov.compared = failed && got == 0 ? -1 : (int)got;
+    r->nov.compared = failed && r->nbefore == 0 ? -1 : (int)r->nbefore;
+}
+
+void
+tui__novelty_compute(struct tui_review *r)
+{
+    struct tui__strset cur[3] = {{0}};
+    size_t i;
+
+    mentions_of(r->art, &cur[0], &cur[1], &cur[2]);
+    r->nov.mentioned = cur[0].n + cur[1].n + cur[2].n;
     for (i = 0; i < 3; i++)
-        keep_new(&cur[i], before, got, i,
+        keep_new(&cur[i], r->before, r->nbefore, i,
                  i == 0   ? &r->nov.hosts
                  : i == 1 ? &r->nov.addrs
                           : &r->nov.paths);

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -97,10 +98,14 @@ sev_role(int sev)
 static int
 mark_at(const struct tui_review *r, size_t m, size_t s, size_t e)
 {
-    const struct tui__mark *k = r->marks[m];
-    size_t lo = 0, hi = r->nmarks[m];
+    const struct tui__mark *k;
+    size_t lo = 0, hi;
     int sev = -1;
 
+    if (!r->ready) /* the marks are the scan's until it is done */
+        return -1;
+    k = r->marks[m];
+    hi = r->nmarks[m];
     while (lo < hi) { /* the first mark that ends after s */
         size_t mid = lo + (hi - lo) / 2;
 
@@ -122,7 +127,7 @@ in_current(const struct tui_review *r, size_t m, size_t s, size_t e)
     const struct al_finding *f;
     size_t fe;
 
-    if (r->cur < 0)
+    if (r->cur < 0 || !r->ready)
         return 0;
     f = al_scan_get(r->scan, r->order[r->cur]);
     if (r->fmember[r->order[r->cur]] != m || strcmp(f->rule, "provenance") == 0)
@@ -377,7 +382,7 @@ geometry(struct tui_review *r)
     int rows = getmaxy(stdscr), cols = getmaxx(stdscr), avail = rows - BODY_Y - 2, ph = 0;
     struct tui__wrap *w;
 
-    if (r->pane) {
+    if (r->pane && r->ready) {
         ph = (int)r->nlisted + 1 + (al_scan_omitted(r->scan) > 0);
         if (ph < 2)
             ph = 2;
@@ -644,6 +649,69 @@ index_lines(struct tui_review *r)
     return 0;
 }
 
+/* The scan's thread: the scanner, the marks, what is new. Touches only what review.h says
+ * it owns, and says it is done as its last act. */
+static void *
+scan_main(void *arg)
+{
+    struct tui_review *r = arg;
+    size_t i;
+    int rc;
+
+    rc = scan(r, r->cfg);
+    for (i = 0; rc == 0 && i < r->nmembers; i++)
+        rc = marks(r, i);
+    if (rc != 0)
+        snprintf(r->scan_err, sizeof(r->scan_err), "%s%s%s", al_strerror(rc),
+                 al_errdetail()[0] ? ": " : "", al_errdetail());
+    tui__novelty_compute(r);
+    r->scan_rc = rc;
+    atomic_store(&r->scanned, 1);
+    return NULL;
+}
+
+/* How long opening a plan waits for its scan before showing it: a plan of a megabyte or
+ * less is then shown with its findings at once, a larger one without them for a moment. */
+#define SCAN_WAIT_MS 50
+
+static void
+scan_start(struct tui_review *r)
+{
+    struct timespec ms = {0, 1000000};
+    long until = tui_now_ms() + SCAN_WAIT_MS;
+
+    if (pthread_create(&r->scanner, NULL, scan_main, r) != 0) {
+        scan_main(r); /* no thread to be had: scan now, the view waits */
+        r->ready = 1;
+        return;
+    }
+    r->scanning = 1;
+    while (!atomic_load(&r->scanned) && tui_now_ms() < until)
+        nanosleep(&ms, NULL);
+    tui__review_ready(r);
+}
+
+int
+tui__review_ready(struct tui_review *r)
+{
+    if (r->ready)
+        return 1;
+    if (!r->scanning || !atomic_load(&r->scanned))
+        return 0;
+    tui__review_wait(r);
+    return 1;
+}
+
+void
+tui__review_wait(struct tui_review *r)
+{
+    if (r->scanning) {
+        pthread_join(r->scanner, NULL);
+        r->scanning = 0;
+        r->ready = 1;
+    }
+}
+
 static void
 review_free(struct tui_review *r)
 {
@@ -651,6 +719,8 @@ review_free(struct tui_review *r)
 
     if (r == NULL)
         return;
+    tui__review_wait(r);
+    al_config_free(r->cfg);
     if (r->marks != NULL)
         for (i = 0; i < r->nmembers; i++)
             free(r->marks[i]);
@@ -678,13 +748,12 @@ static int
 load(struct tui *t, char *bytes, size_t len, const cJSON *plan)
 {
     struct tui_review *r = NULL;
-    struct al_config *c = NULL;
     unsigned char want[AL_HASH_LEN];
     const char *id = tui_str(plan, "id"), *hash = tui_str(plan, "hash");
     const char *from = tui_str(plan, "from"), *to = tui_str(plan, "to");
     const char *state = tui_str(plan, "state");
     const cJSON *nf = cJSON_GetObjectItemCaseSensitive(plan, "findings");
-    size_t i, hn;
+    size_t hn;
     int rc = AL_EPROTO;
 
     if (id == NULL || from == NULL || to == NULL || al_id_check(id) != 0) {
@@ -734,28 +803,26 @@ load(struct tui *t, char *bytes, size_t len, const cJSON *plan)
                  id);
         goto out;
     }
-    if ((c = tui__review_config(t, r->cfg_note, sizeof(r->cfg_note))) == NULL) {
+    if ((r->cfg = tui__review_config(t, r->cfg_note, sizeof(r->cfg_note))) == NULL) {
         rc = AL_ENOMEM;
         tui_note(t, TUI_BAD, "review: out of memory");
         goto out;
     }
-    r->max_bytes = c->plans.max_bytes;
-    if ((rc = index_lines(r)) != 0 || (rc = scan(r, c)) != 0) {
-        tui_note(t, TUI_BAD, "plan %.8s: scanning: %s (%s)", id, al_strerror(rc), al_errdetail());
+    r->max_bytes = r->cfg->plans.max_bytes;
+    if ((rc = index_lines(r)) != 0) {
+        tui_note(t, TUI_BAD, "review: out of memory");
         goto out;
     }
-    for (i = 0; i < r->nmembers; i++)
-        if ((rc = marks(r, i)) != 0) {
-            tui_note(t, TUI_BAD, "review: out of memory");
-            goto out;
-        }
-    tui__novelty(t, r);
+    /* The review before goes first: its scan may still be using what the next one's
+     * preparation changes (the remembered plans, the workspace index). */
     if (t->review != NULL)
         tui_review_close(t);
+    tui__novelty_prepare(t, r);
     t->review = r;
     r = NULL;
     t->view = TUI_REVIEW;
     t->help = 0;
+    scan_start(t->review);
     geometry(t->review);
     if (t->review->cfg_note[0] != '\0')
         tui_note(t, TUI_HIGH, "configuration: %s", t->review->cfg_note);
@@ -769,7 +836,6 @@ load(struct tui *t, char *bytes, size_t len, const cJSON *plan)
 out:
     free(bytes);
     review_free(r);
-    al_config_free(c);
     return rc;
 }
 
@@ -935,12 +1001,35 @@ draw_set(int y, int x, int cols, const char *label, const struct tui__strset *s)
     return used + tui_text(stdscr, y, x + used, cols - x - used, ";", 1, TUI_NORMAL);
 }
 
+/* The findings line after x: counts by severity, and airlockd's count when it differs. */
+static void
+draw_counts(const struct tui_review *r, int x, int cols)
+{
+    if (r->sev[AL_SEV_BLOCK] || r->worst == AL_SEV_BLOCK)
+        x += tui_textf(stdscr, 2, x, cols - 1 - x, TUI_BLOCK, " %d block", r->sev[AL_SEV_BLOCK]);
+    if (r->sev[AL_SEV_HIGH])
+        x += tui_textf(stdscr, 2, x, cols - 1 - x, TUI_HIGH, " %d high", r->sev[AL_SEV_HIGH]);
+    if (r->sev[AL_SEV_INFO])
+        x += tui_textf(stdscr, 2, x, cols - 1 - x, TUI_INFO, " %d info", r->sev[AL_SEV_INFO]);
+    if (al_scan_omitted(r->scan) > 0)
+        x += tui_textf(stdscr, 2, x, cols - 1 - x, TUI_DIM, " +%zu not listed",
+                       al_scan_omitted(r->scan));
+    /* The daemon scanned the same bytes when it queued them; a different count means a
+     * different configuration, workspace or scanner, which the person should know. */
+    if (r->daemon_findings >= 0 &&
+        (size_t)r->daemon_findings != r->nlisted + (al_scan_omitted(r->scan) > 0))
+        x += tui_textf(stdscr, 2, x, cols - 1 - x, TUI_HIGH, "; airlockd counted %d",
+                       r->daemon_findings);
+    if (r->nlisted > 0)
+        tui_text(stdscr, 2, x, cols - 1 - x, " (f lists them)", 15, TUI_DIM);
+}
+
 static void
 draw_header(struct tui *t, struct tui_review *r, int cols)
 {
     const char *st = tui__review_state(t), *task = r->m->task;
     int out = r->m->from == AL_SIDE_OFFLINE, x, pending = strcmp(st, "pending") == 0;
-    uint64_t text = al_scan_text_bytes(r->scan), total = 0;
+    uint64_t text = r->ready ? al_scan_text_bytes(r->scan) : 0, total = 0;
     char title[200], sz[32], tx[32], cap[32];
     size_t i, nnew;
 
@@ -959,38 +1048,31 @@ draw_header(struct tui *t, struct tui_review *r, int cols)
     else
         tui_text(stdscr, 1, x, cols - 1 - x, "(none recorded)", 15, TUI_DIM);
 
-    if (r->nlisted == 0 && al_scan_omitted(r->scan) == 0)
+    if (!r->ready)
+        x = 1 + tui_textf(stdscr, 2, 1, cols - 2, TUI_DIM, "Scanner: scanning...");
+    else if (r->scan_rc != 0)
+        x = 1 + tui_textf(stdscr, 2, 1, cols - 2, TUI_BAD, "Scanner failed: %s", r->scan_err);
+    else if (r->nlisted == 0 && al_scan_omitted(r->scan) == 0)
         x = 1 + tui_text(stdscr, 2, 1, cols - 2, "Scanner: no findings", 20, TUI_GOOD);
     else
         x = 1 + tui_text(stdscr, 2, 1, cols - 2, "Scanner findings:", 17, TUI_NORMAL);
-    if (r->sev[AL_SEV_BLOCK] || r->worst == AL_SEV_BLOCK)
-        x += tui_textf(stdscr, 2, x, cols - 1 - x, TUI_BLOCK, " %d block", r->sev[AL_SEV_BLOCK]);
-    if (r->sev[AL_SEV_HIGH])
-        x += tui_textf(stdscr, 2, x, cols - 1 - x, TUI_HIGH, " %d high", r->sev[AL_SEV_HIGH]);
-    if (r->sev[AL_SEV_INFO])
-        x += tui_textf(stdscr, 2, x, cols - 1 - x, TUI_INFO, " %d info", r->sev[AL_SEV_INFO]);
-    if (al_scan_omitted(r->scan) > 0)
-        x += tui_textf(stdscr, 2, x, cols - 1 - x, TUI_DIM, " +%zu not listed",
-                       al_scan_omitted(r->scan));
-    /* The daemon scanned the same bytes when it queued them; a different count means a
-     * different configuration, workspace or scanner, which the person should know. */
-    if (r->daemon_findings >= 0 &&
-        (size_t)r->daemon_findings != r->nlisted + (al_scan_omitted(r->scan) > 0))
-        x += tui_textf(stdscr, 2, x, cols - 1 - x, TUI_HIGH, "; airlockd counted %d",
-                       r->daemon_findings);
-    if (r->nlisted > 0)
-        tui_text(stdscr, 2, x, cols - 1 - x, " (f lists them)", 15, TUI_DIM);
+    if (r->ready && r->scan_rc == 0)
+        draw_counts(r, x, cols);
 
     tui_size(total, sz, sizeof(sz));
     tui_size(text, tx, sizeof(tx));
     tui_size(r->max_bytes, cap, sizeof(cap));
-    tui_textf(stdscr, 3, 1, cols - 2, text > r->max_bytes ? TUI_HIGH : TUI_NORMAL,
-              "Size: %s in %zu file%s; free text %s of the %s budget (%d%%)", sz, r->nmembers,
-              r->nmembers == 1 ? "" : "s", tx, cap,
-              r->max_bytes ? (int)(text * 100 / r->max_bytes) : 0);
+    x = 1 + tui_textf(stdscr, 3, 1, cols - 2, TUI_NORMAL, "Size: %s in %zu file%s", sz, r->nmembers,
+                      r->nmembers == 1 ? "" : "s");
+    if (r->ready && r->scan_rc == 0)
+        tui_textf(stdscr, 3, x, cols - 1 - x, text > r->max_bytes ? TUI_HIGH : TUI_NORMAL,
+                  "; free text %s of the %s budget (%d%%)", tx, cap,
+                  r->max_bytes ? (int)(text * 100 / r->max_bytes) : 0);
 
-    nnew = r->nov.hosts.n + r->nov.addrs.n + r->nov.paths.n;
-    if (r->nov.compared < 0) {
+    nnew = r->ready ? r->nov.hosts.n + r->nov.addrs.n + r->nov.paths.n : 0;
+    if (!r->ready || r->scan_rc != 0) {
+        tui_text(stdscr, 4, 1, cols - 2, "New: compared once the scan is done", 35, TUI_DIM);
+    } else if (r->nov.compared < 0) {
         tui_text(stdscr, 4, 1, cols - 2, "New: plans approved before could not be fetched", 47,
                  TUI_DIM);
     } else if (r->nov.mentioned == 0) {
@@ -1012,6 +1094,13 @@ draw_header(struct tui *t, struct tui_review *r, int cols)
     if (!pending)
         tui_textf(stdscr, 5, 1, cols - 2, TUI_BAD,
                   "This plan is %.20s: it can no longer be approved, edited or rejected.", st);
+    else if (!r->ready)
+        tui_textf(stdscr, 5, 1, cols - 2, TUI_DIM,
+                  "Line %zu of %zu: scanning; the findings are marked when it is done",
+                  r->nlines ? r->top_line + 1 : 0, r->nlines);
+    else if (r->scan_rc != 0)
+        tui_textf(stdscr, 5, 1, cols - 2, TUI_BAD,
+                  "Not scanned: this plan cannot be approved here, only edited or rejected.");
     else if (r->worst == AL_SEV_BLOCK)
         tui_textf(stdscr, 5, 1, cols - 2, TUI_BLOCK,
                   "A block finding: this plan cannot be approved, only edited (e) or rejected "
@@ -1122,11 +1211,12 @@ tui_review_draw(struct tui *t)
 
     if (r == NULL)
         return;
+    tui__review_ready(r);
     geometry(r);
     draw_body(r);
     /* After the body: the header says whether the end has been seen. */
     draw_header(t, r, cols);
-    if (r->pane)
+    if (r->pane && r->ready)
         draw_findings(r, BODY_Y + r->body_h, rows - 2 - BODY_Y - r->body_h, cols);
 }
 
@@ -1162,6 +1252,7 @@ tui_review_key(struct tui *t, int ch)
         return;
     if (tui_now_ms() - r->opened_ms < TUI_REVIEW_KEY_DELAY_MS)
         return;
+    tui__review_ready(r);
     geometry(r);
     page = r->body_h > 1 ? (size_t)r->body_h - 1 : 1;
     if (r->pane) {
@@ -1216,15 +1307,19 @@ tui_review_key(struct tui *t, int ch)
         go_end(r);
         break;
     case 'f':
-        r->pane = !r->pane;
-        if (r->cur >= 0)
-            r->fsel = (size_t)r->cur;
-        break;
     case 'n':
-        tui__review_show(t, r->cur + 1 < (long)r->nlisted ? (size_t)(r->cur + 1) : 0);
-        break;
     case 'N':
-        tui__review_show(t, r->cur > 0 ? (size_t)(r->cur - 1) : r->nlisted - 1);
+        if (!r->ready) {
+            tui_note(t, TUI_DIM, "still scanning: the findings come when it is done");
+        } else if (ch == 'f') {
+            r->pane = !r->pane;
+            if (r->cur >= 0)
+                r->fsel = (size_t)r->cur;
+        } else if (ch == 'n') {
+            tui__review_show(t, r->cur + 1 < (long)r->nlisted ? (size_t)(r->cur + 1) : 0);
+        } else {
+            tui__review_show(t, r->cur > 0 ? (size_t)(r->cur - 1) : r->nlisted - 1);
+        }
         break;
     case 'a':
         tui__review_approve(t);

@@ -8,6 +8,8 @@
 
 #include "tui.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +53,9 @@ struct tui__wrap {
 };
 
 #define TUI__HEADING SIZE_MAX /* a line that is a member's heading, not text */
+#define TUI__NOVELTY_PLANS 50 /* the most recent approved plans compared with */
+
+struct tui__seen; /* novelty.c: the mentions of one plan approved before */
 
 struct tui_review {
     char id[AL_ID_HEXLEN + 1];
@@ -66,6 +71,22 @@ struct tui_review {
     uint64_t max_bytes; /* plans.max_bytes of the configuration */
     char cfg_note[200]; /* why the configuration could not be used, or "" */
     int provenance;     /* an index of the workspace was used */
+
+    /*
+     * The scan runs on a thread of its own, so that a large plan (or a large workspace to
+     * index) is on screen at once. While scanning is set, the thread owns the fields from
+     * cfg to nov below; the view reads them only once tui__review_ready() has joined it.
+     * The thread only reads the rest (the artifact's members).
+     */
+    pthread_t scanner;
+    int scanning;       /* the thread was started and not yet joined */
+    atomic_int scanned; /* set by the thread as its last act */
+    int ready;          /* joined (or scanned without a thread): the fields are the view's */
+    int scan_rc;        /* 0, or why the plan could not be scanned (scan_err) */
+    char scan_err[200];
+    struct al_config *cfg;
+    const struct tui__seen *before[TUI__NOVELTY_PLANS]; /* approved plans to compare with */
+    size_t nbefore;
 
     struct al_scan *scan;
     size_t *order; /* the findings listed (al_scan_get indexes), by place in the plan */
@@ -96,6 +117,11 @@ struct tui_review {
 };
 
 /* review.c */
+/* 1 once the scan is done and its results are the view's (joins a finished thread
+ * without waiting); 0 while it runs. */
+int tui__review_ready(struct tui_review *r);
+/* Waits for the scan to finish (closing the view, tests). */
+void tui__review_wait(struct tui_review *r);
 /* The plan's state as the daemon last listed it. */
 const char *tui__review_state(struct tui *t);
 /* 1 when the plan can still be acted on; otherwise notes why not and returns 0. */
@@ -125,9 +151,12 @@ void tui__mentions(const char *text, size_t len, struct tui__strset *hosts,
 void tui__strset_finish(struct tui__strset *s);
 int tui__strset_has(const struct tui__strset *s, const char *x);
 void tui__strset_free(struct tui__strset *s);
-/* Fills r->nov: compares this plan's mentions with those of the last plans approved
- * (fetched with the plan op, remembered by id). */
-void tui__novelty(struct tui *t, struct tui_review *r);
+/* Finds the mentions of the last plans approved (fetched with the plan op, remembered by
+ * id) for r->before; sets r->nov.compared. On the UI's thread (it talks to airlockd). */
+void tui__novelty_prepare(struct tui *t, struct tui_review *r);
+/* Fills r->nov with what this plan mentions that none of r->before does. On the scan's
+ * thread: it reads only r's artifact and the remembered plans in r->before. */
+void tui__novelty_compute(struct tui_review *r);
 void tui__novelty_free(struct tui__novelty *n);
 
 #endif

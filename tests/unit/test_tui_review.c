@@ -214,6 +214,7 @@ open_plan(enum al_side from, const char *text)
     assert_int_equal(tui_review_load(&t, art.data, art.len, plan), 0);
     assert_non_null(t.review);
     assert_int_equal(t.view, TUI_REVIEW);
+    tui__review_wait(t.review);
     t.review->opened_ms -= TUI_REVIEW_KEY_DELAY_MS; /* past the first second */
     al_buf_close(&art);
     cJSON_Delete(plan);
