@@ -269,7 +269,7 @@ test_layout(void **state)
 {
     char text[4096], joined[4096] = "";
     const char *l;
-    size_t n = 0;
+    size_t n = 0, used = 0;
     int y;
 
     (void)state;
@@ -285,8 +285,7 @@ test_layout(void **state)
     for (y = 6; y < 11; y++) {
         l = line_at(y, 2);
         assert_int_equal(strlen(l), y < 10 ? 69 : 19);
-        strcat(joined, l);
-        strcat(joined, " ");
+        used += (size_t)snprintf(joined + used, sizeof(joined) - used, "%s ", l);
     }
     assert_memory_equal(joined, text, 300);
     /* A row after the first is marked as a continuation. */
