@@ -49,6 +49,7 @@ static const struct {
     {"edit", cmd_edit, "replace a pending plan's files (a redaction): a new plan, scanned again"},
     {"handoff", cmd_handoff, "propose a session's transcript (or part of it) to the other side"},
     {"transcript", cmd_transcript, "print what a session's terminal showed"},
+    {"demo", cmd_demo, "show airlock at work: a daemon, a fixture site, scripted agents, the UI"},
 };
 
 static void

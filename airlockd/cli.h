@@ -46,6 +46,19 @@ int cmd_edit(int argc, char **argv);
 int cmd_handoff(int argc, char **argv);
 int cmd_transcript(int argc, char **argv);
 
+/* `airlock demo` (cmd_demo.c): a daemon, a fixture web site, scripted agents and the UI in a
+ * temporary directory. */
+int cmd_demo(int argc, char **argv);
+
+/*
+ * Makes a new approver key pair and writes it as `airlock keygen` does: the secret key to
+ * secpath (0600; encrypted with pass unless pass is NULL), the public key to pubpath. Without
+ * force, neither file may exist (AL_EEXISTS) and a failure leaves neither; with force, both
+ * are replaced together. On success keyid (16 hex digits and a NUL) names the key.
+ */
+int cli_keygen_write(const char *secpath, const char *pubpath, const char *pass, int force,
+                     char keyid[17]) AL_WUR;
+
 /* Prints "airlock: <what>: <message> [<ENAME>]: <detail>" and returns CLI_FAIL. */
 int cli_fail(const char *what, int r);
 

@@ -65,13 +65,34 @@ write_pair(const char *sec, const struct al_buf *s, const char *pub, const struc
 }
 
 int
+cli_keygen_write(const char *secpath, const char *pubpath, const char *pass, int force,
+                 char keyid[17])
+{
+    struct al_seckey *sk = NULL;
+    struct al_buf pubtext, sectext;
+    struct al_pubkey pk;
+    int r;
+
+    al_buf_init(&pubtext, AL_KEYFILE_MAX);
+    al_buf_init_secret(&sectext, AL_KEYFILE_MAX);
+    if ((r = al_key_generate(&sk, &pk)) != 0 || (r = al_pubkey_format(&pk, &pubtext)) != 0 ||
+        (r = al_seckey_format(sk, pass, &sectext)) != 0 ||
+        (r = write_pair(secpath, &sectext, pubpath, &pubtext, force)) != 0)
+        goto out;
+    al_keyid_hex(pk.keyid, keyid);
+    /* success */ r = 0;
+out:
+    al_seckey_free(sk);
+    al_buf_close(&sectext);
+    al_buf_close(&pubtext);
+    return r;
+}
+
+int
 cmd_keygen(int argc, char **argv)
 {
     static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0}};
     char pubpath[4096] = "", secpath[4096] = "", *pass = NULL, hex[17];
-    struct al_seckey *sk = NULL;
-    struct al_buf pubtext, sectext;
-    struct al_pubkey pk;
     int c, nopass = 0, force = 0, r, rc = CLI_FAIL;
 
     while ((c = getopt_long(argc, argv, "Wfp:s:h", opts, NULL)) != -1) {
@@ -102,8 +123,6 @@ cmd_keygen(int argc, char **argv)
     if ((!pubpath[0] && (r = paths_config("approver.pub", 1, pubpath, sizeof(pubpath)))) ||
         (!secpath[0] && (r = paths_config("approver.key", 1, secpath, sizeof(secpath)))))
         return cli_fail("keygen", r);
-    al_buf_init(&pubtext, AL_KEYFILE_MAX);
-    al_buf_init_secret(&sectext, AL_KEYFILE_MAX);
     /* Refuse before asking for a passphrase, not after. */
     if (!force && (access(secpath, F_OK) == 0 || access(pubpath, F_OK) == 0)) {
         rc = cli_fail("keygen", al__fail(AL_EEXISTS, "%s or %s exists (use -f to replace)", secpath,
@@ -116,24 +135,15 @@ cmd_keygen(int argc, char **argv)
         fprintf(stderr, "airlock: keygen: empty passphrase; use -W for an unencrypted key\n");
         goto out;
     }
-    if ((r = al_key_generate(&sk, &pk)) != 0 || (r = al_pubkey_format(&pk, &pubtext)) != 0 ||
-        (r = al_seckey_format(sk, pass, &sectext)) != 0) {
+    if ((r = cli_keygen_write(secpath, pubpath, pass, force, hex)) != 0) {
         rc = cli_fail("keygen", r);
         goto out;
     }
-    if ((r = write_pair(secpath, &sectext, pubpath, &pubtext, force)) != 0) {
-        rc = cli_fail("keygen", r);
-        goto out;
-    }
-    al_keyid_hex(pk.keyid, hex);
     printf("key id %s\npublic key: %s\nsecret key: %s%s\n", hex, pubpath, secpath,
            pass != NULL ? " (encrypted)" : " (NOT encrypted)");
     rc = CLI_OK;
 out:
     cli_passphrase_free(pass);
-    al_seckey_free(sk);
-    al_buf_close(&sectext);
-    al_buf_close(&pubtext);
     return rc;
 }
 
