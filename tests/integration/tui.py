@@ -316,7 +316,6 @@ def open_plan(s, pid):
 try:
     w.start()
     s = ui()
-    on_plan = {"id": "-"}
 
     def frame_ok(text, cols, rows):
         ls = text.split("\n")
@@ -326,7 +325,7 @@ try:
                 ls[0].lstrip().startswith("airlock") and "running" in ls[0] and
                 "n new" in ls[rows - 2] and text.count("n new") == 1 and
                 text.count("Sessions (") == 1 and text.count("Plans:") == 1 and
-                on_plan["id"][:8] in text)
+                re.search(r"^  [0-9a-f]{8} (pending|delivered|rejected) ", text, re.M) is not None)
 
 
     # ---- it comes up, in 80x24 ----
@@ -467,9 +466,21 @@ try:
     got = s.wait_for(lambda x: "typed-by-a-person" in x and "attached to" not in x)
     t.check(got is not None and w.session(at_sid)["state"] == "running",
             "the view follows what was typed; the session still runs", s.shown)
-    s.keys("q")
+    # Moving the conversation across: the transcript becomes a plan for the other side.
+    s.keys("h")
+    got = s.wait_for("Propose the whole transcript")
+    s.keys("y")
+    got = s.wait_for(re.compile(r"plan [0-9a-f]{8} proposed for the offline side"))
+    m = re.search(r"plan ([0-9a-f]{8}) proposed", got or "")
+    ho = [p for p in w.plans("pending") if m and p["id"].startswith(m.group(1))]
+    t.check(len(ho) == 1 and ho[0]["session"] == at_sid and ho[0]["to"] == "offline" and
+            b"typed-by-a-person" in w.artifact(ho[0]["id"]),
+            "h, y in the session view proposes its transcript to the offline side", s.shown)
     got = s.wait_for(lambda x: frame_ok(x, 80, 24))
-    t.check(got is not None, "q goes back to the overview, whole", s.shown)
+    t.check(got is not None and "> Plans" in got and
+            "IN untrusted, coming in" in (row_with(got, m.group(1) if m else "?") or ""),
+            "and goes back to the overview, whole, the new plan (coming in) in the plans pane",
+            s.shown)
     if focus(s, "Sessions"):
         s.keys("g", "j")
         s.wait_for(lambda x: at_sid in x)
@@ -674,6 +685,25 @@ try:
             st.get("reason") == "not what I asked for",
             "Enter rejects it, with the reason typed", (s.shown, st))
 
+    # Approval only once the end of the plan has been on screen.
+    _, p5 = propose("online", "\n".join("Item %d of the shopping list: apples and pears" % i
+                                         for i in range(1, 61)))
+    got = review(p5["id"]) or ""
+    t.check("Read to the end to approve" in got and "Item 60 " not in got,
+            "a plan longer than the screen opens at its start", got)
+    s.keys("a")
+    got = s.wait_for("read the whole plan first")
+    time.sleep(0.3)
+    t.check(got is not None and "Approve and sign" not in s.text() and
+            state(p5["id"])["state"] == "pending",
+            "a before its end has been shown asks nothing: read the whole plan first", s.shown)
+    s.keys("G")
+    got = s.wait_for("You have read to the end")
+    t.check(got is not None and "Item 60 of the shopping list" in got,
+            "G shows its end, and the header says it has been read", s.shown)
+    s.keys("q")
+    s.wait_for(lambda x: frame_ok(x, 80, 24))
+
     # 9. A high finding: approval needs the host typed; a wrong one leaves it pending.
     _, p3 = propose("online", "Download the report from http://203.0.113.7/report.pdf and "
                     "file it under taxes")
@@ -778,6 +808,10 @@ try:
             s.shown)
 
     # ---- 4. the daemon goes away and comes back ----
+    def plan_rows(x):
+        return re.findall(r"^  ([0-9a-f]{8}) (?:pending|delivered|rejected) ", x, re.M)
+
+    rows_before = plan_rows(s.text())
     w.stop()
     got = s.wait_for("airlockd unreachable", timeout=15)
     t.check(got is not None and s.alive(), "with airlockd stopped the UI says 'airlockd "
@@ -790,9 +824,14 @@ try:
     t.check(got is not None and "airlockd unreachable" not in got,
             "airlockd started again: the UI says 'reconnected'", s.shown)
     npending = len(w.plans("pending"))
-    got = s.wait_for(lambda x: on_plan["id"][:8] in x and off_plan["id"][:8] in x and
+    got = s.wait_for(lambda x: plan_rows(x) == rows_before and
                      "%d waiting for you" % npending in x)
-    t.check(got is not None, "and lists the plans again", s.shown)
+    t.check(got is not None and len(rows_before) >= 5, "and lists the plans again, as before",
+            (rows_before, s.shown))
+    _, p6 = propose("offline", "A plan made after the restart")
+    got = s.wait_for("%d plans waiting" % (npending + 1))
+    t.check(got is not None, "and follows the new daemon's events (a new plan is counted)",
+            s.shown)
 
     # ---- 5. NO_COLOR ----
     t.check(colour_params(s.screen()) != [],
