@@ -1096,7 +1096,7 @@ draw_header(struct tui *t, struct tui_review *r, int cols)
                   "This plan is %.20s: it can no longer be approved, edited or rejected.", st);
     else if (!r->ready)
         tui_textf(stdscr, 5, 1, cols - 2, TUI_DIM,
-                  "Line %zu of %zu: scanning; the findings are marked when it is done",
+                  "Line %zu of %zu. Scanning: the findings are marked when it is done.",
                   r->nlines ? r->top_line + 1 : 0, r->nlines);
     else if (r->scan_rc != 0)
         tui_textf(stdscr, 5, 1, cols - 2, TUI_BAD,
@@ -1107,7 +1107,7 @@ draw_header(struct tui *t, struct tui_review *r, int cols)
                   "(r).");
     else if (!r->seen_end)
         tui_textf(stdscr, 5, 1, cols - 2, TUI_DIM,
-                  "Line %zu of %zu: read to the end to approve (Space pages down)",
+                  "Line %zu of %zu. Read to the end to approve (Space pages down).",
                   r->nlines ? r->top_line + 1 : 0, r->nlines);
     else
         tui_textf(stdscr, 5, 1, cols - 2, TUI_GOOD, "You have read to the end: a approves%s",
