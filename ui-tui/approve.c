@@ -244,8 +244,9 @@ sign_and_send(struct tui *t, struct tui_review *r)
     memcpy(id, r->id, sizeof(id));
     if ((rc = read_key(t->keypath, &key, &keylen)) != 0 ||
         (rc = al_seckey_encrypted(key, keylen, &enc)) != 0) {
-        tui_note(t, TUI_BAD, "approver key %.200s: %s%s%s; make one with airlock keygen",
-                 t->keypath, al_strerror(rc), al_errdetail()[0] ? ": " : "", al_errdetail());
+        /* The detail names the file when there is one. */
+        tui_note(t, TUI_BAD, "approver key: %s: %.200s; make one with airlock keygen",
+                 al_strerror(rc), al_errdetail()[0] ? al_errdetail() : t->keypath);
         goto out;
     }
     if (enc) {
@@ -315,6 +316,7 @@ tui__review_approve(struct tui *t)
     struct tui_review *r = t->review;
     char expect[300], typed[300], q[320], bar[160];
     const struct al_finding *f;
+    const char *worst;
     size_t pick;
     int host;
 
@@ -332,6 +334,15 @@ tui__review_approve(struct tui *t)
         tui_note(t, TUI_BLOCK,
                  "this plan has a block finding: it cannot be approved, only edited (e) or "
                  "rejected (r)");
+        return;
+    }
+    /* airlockd refuses it anyway (EBLOCKED) when its own scan found a block, whatever this
+     * one found (another configuration, another workspace): saying so spares the passphrase. */
+    if ((worst = tui_str(tui_find(t->plans, r->id), "worst")) != NULL &&
+        strcmp(worst, "block") == 0) {
+        tui_note(t, TUI_BLOCK,
+                 "airlockd's scan found a block finding, so it refuses approval: edit (e) or "
+                 "reject (r)");
         return;
     }
     if (!r->seen_end) {
