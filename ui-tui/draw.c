@@ -70,31 +70,66 @@ tui_attr(enum tui_role role)
 }
 
 int
-tui_text(WINDOW *w, int y, int x, int width, const char *s, size_t n, enum tui_role role)
+tui_piece(WINDOW *w, int y, int x, const struct al_render_piece *p, int cols, int room, attr_t a)
+{
+    if (room <= 0 || p->kind == AL_PIECE_NEWLINE)
+        return 0;
+    wattrset(w, a);
+    if (p->kind == AL_PIECE_TAB) {
+        cols = cols < room ? cols : room;
+        mvwhline(w, y, x, ' ', cols);
+    } else if (cols <= room) {
+        mvwaddnstr(w, y, x, p->text, (int)p->len);
+    } else if (p->kind == AL_PIECE_TOKEN) {
+        /* A token is printable ASCII, a column a byte: its start is shown. */
+        mvwaddnstr(w, y, x, p->text, room);
+        cols = room;
+    } else {
+        cols = 0; /* a character is shown whole or not at all */
+    }
+    wattrset(w, A_NORMAL);
+    return cols;
+}
+
+/* Draws s as tui_text does; with prerendered, s is text that al_render_escape() already
+ * made safe (the scanner's messages), whose doubled backslashes stay as they are. */
+static int
+text(WINDOW *w, int y, int x, int width, const char *s, size_t n, enum tui_role role,
+     int prerendered)
 {
     struct al_render_piece p;
     size_t pos = 0;
-    int used = 0;
+    int used = 0, cols;
 
     if (s == NULL || width <= 0)
         return 0;
-    wmove(w, y, x);
     while (pos < n) {
         al_render_next(s, n, pos, AL_RENDER_ESCAPE_NEWLINE, &p);
+        if (prerendered && p.kind == AL_PIECE_TEXT && p.text[0] == '\\') {
+            p.text[1] = '\0';
+            p.len = 1;
+            p.width = 1;
+        }
         if (used + p.width > width)
             break;
-        if (p.kind == AL_PIECE_TOKEN) {
-            wattrset(w, tui_attr(TUI_TOKEN));
-            waddnstr(w, p.text, (int)p.len);
-        } else {
-            wattrset(w, tui_attr(role));
-            waddnstr(w, p.text, (int)p.len);
-        }
-        used += p.width;
+        cols = tui_piece(w, y, x + used, &p, p.width, width - used,
+                         tui_attr(p.kind == AL_PIECE_TOKEN ? TUI_TOKEN : role));
+        used += cols;
         pos = p.end;
     }
-    wattrset(w, A_NORMAL);
     return used;
+}
+
+int
+tui_text(WINDOW *w, int y, int x, int width, const char *s, size_t n, enum tui_role role)
+{
+    return text(w, y, x, width, s, n, role, 0);
+}
+
+int
+tui_text_rendered(WINDOW *w, int y, int x, int width, const char *s, enum tui_role role)
+{
+    return text(w, y, x, width, s, s != NULL ? strlen(s) : 0, role, 1);
 }
 
 int

@@ -196,13 +196,7 @@ draw_row(const struct tui_review *r, size_t m, size_t off, int y, int *marked)
             a |= A_UNDERLINE;
         if (in_current(r, m, p.start, p.end))
             a |= A_REVERSE;
-        wattrset(stdscr, a);
-        if (p.kind == AL_PIECE_TAB)
-            mvwaddnstr(stdscr, y, GUTTER + col, "        ", w < room ? w : room);
-        else if (w <= room)
-            mvwaddnstr(stdscr, y, GUTTER + col, p.text, (int)p.len);
-        else if (p.kind == AL_PIECE_TOKEN && room > 0) /* tokens are ASCII: cut anywhere */
-            mvwaddnstr(stdscr, y, GUTTER + col, p.text, room);
+        tui_piece(stdscr, y, GUTTER + col, &p, w, room, a);
         col += w;
         off = p.end;
     }
@@ -949,33 +943,6 @@ tui__review_actionable(struct tui *t, const char *what)
 
 /* ---- drawing ---- */
 
-/*
- * Draws a string the scanner already rendered (its messages and visible renderings) like
- * tui_text, except that a doubled backslash, which is how such a string spells one, is
- * shown as one: drawing it through tui_text would double every token's backslash again.
- * Anything else that is not printable still becomes a token.
- */
-static int
-rendered(int y, int x, int width, const char *s, enum tui_role role)
-{
-    struct al_render_piece p;
-    size_t pos = 0, n = strlen(s);
-    int used = 0, w;
-
-    while (pos < n && used < width) {
-        al_render_next(s, n, pos, AL_RENDER_ESCAPE_NEWLINE, &p);
-        w = p.kind == AL_PIECE_TEXT && p.text[0] == '\\' ? 1 : p.width;
-        if (used + w > width)
-            break;
-        wattrset(stdscr, tui_attr(p.kind == AL_PIECE_TOKEN ? TUI_TOKEN : role));
-        mvwaddnstr(stdscr, y, x + used, p.text, w == 1 && p.text[0] == '\\' ? 1 : (int)p.len);
-        used += w;
-        pos = p.end;
-    }
-    wattrset(stdscr, A_NORMAL);
-    return used;
-}
-
 static const char *
 sev_label(int sev)
 {
@@ -1190,11 +1157,13 @@ draw_findings(struct tui_review *r, int y0, int h, int cols)
                            " in %.100s", f->member);
         x += tui_text(stdscr, y0 + y, x, cols - 1 - x, ": ", 2, sel ? TUI_SELECTED : TUI_NORMAL);
         if (f->message != NULL)
-            x += rendered(y0 + y, x, cols - 1 - x, f->message, sel ? TUI_SELECTED : TUI_NORMAL);
+            x += tui_text_rendered(stdscr, y0 + y, x, cols - 1 - x, f->message,
+                                   sel ? TUI_SELECTED : TUI_NORMAL);
         if (f->visible != NULL) {
             x += tui_text(stdscr, y0 + y, x, cols - 1 - x, "  shows ", 8,
                           sel ? TUI_SELECTED : TUI_DIM);
-            rendered(y0 + y, x, cols - 1 - x, f->visible, sel ? TUI_SELECTED : TUI_NORMAL);
+            tui_text_rendered(stdscr, y0 + y, x, cols - 1 - x, f->visible,
+                              sel ? TUI_SELECTED : TUI_NORMAL);
         }
     }
     if (y < h && al_scan_omitted(r->scan) > 0)

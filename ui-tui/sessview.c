@@ -399,26 +399,15 @@ draw_line(const struct tui_sessview *v, size_t i, int y, enum tui_role role)
     int width = body_cols(), col = 0, w;
     struct al_render_piece p;
 
-    wmove(stdscr, y, 1);
     while (pos < end && col < width) {
         next_piece(v, pos, &p);
         if (p.kind == AL_PIECE_NEWLINE)
             break;
         w = piece_cols(&p, col);
-        wattrset(stdscr, tui_attr(p.kind == AL_PIECE_TOKEN ? TUI_TOKEN : role));
-        if (p.kind == AL_PIECE_TAB) {
-            w = w < width - col ? w : width - col;
-            whline(stdscr, ' ', w);
-            wmove(stdscr, y, 1 + col + w);
-        } else if (col + w <= width) {
-            waddnstr(stdscr, p.text, (int)p.len);
-        } else if (p.kind == AL_PIECE_TOKEN) {
-            /* A token is printable ASCII, one column a byte: its start is shown. */
-            waddnstr(stdscr, p.text, width - col);
-            w = width - col;
-        } else {
+        if (p.kind == AL_PIECE_TEXT && col + w > width)
             break;
-        }
+        w = tui_piece(stdscr, y, 1 + col, &p, w, width - col,
+                      tui_attr(p.kind == AL_PIECE_TOKEN ? TUI_TOKEN : role));
         col += w;
         pos = p.end;
     }

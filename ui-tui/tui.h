@@ -20,6 +20,7 @@
 
 #include <airlock/client.h>
 #include <airlock/config.h>
+#include <airlock/render.h>
 
 #define TUI_EGRESS_KEEP 100
 #define TUI_CALL_MS 30000 /* a request that takes longer means the daemon is stuck */
@@ -113,6 +114,18 @@ attr_t tui_attr(enum tui_role role);
  * This is the only way anything but the UI's own fixed strings reaches the screen.
  */
 int tui_text(WINDOW *w, int y, int x, int width, const char *s, size_t n, enum tui_role role);
+/* The same for a string the scanner already rendered (al_render_escape(): its findings'
+ * messages and visible forms): still filtered piece by piece, but its doubled backslashes
+ * are drawn as they are, not doubled again. */
+int tui_text_rendered(WINDOW *w, int y, int x, int width, const char *s, enum tui_role role);
+/*
+ * Draws one piece from al_render_next() at (y, x) in attributes a: cols is the columns it
+ * takes there (a tab's expansion), room the columns left. A tab becomes blanks, a token is
+ * cut at room (tokens are ASCII), a character is drawn whole or not at all. Returns the
+ * columns drawn. Every byte the UI puts on the screen passes through here.
+ */
+int tui_piece(WINDOW *w, int y, int x, const struct al_render_piece *p, int cols, int room,
+              attr_t a);
 int tui_textf(WINDOW *w, int y, int x, int width, enum tui_role role, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 /* Fills columns [x, x+width) of line y with blanks in role's attributes. */
