@@ -45,6 +45,7 @@ class Screen:
         cmd = "exec env -i " + " ".join(shlex.quote("%s=%s" % kv) for kv in sorted(env.items()))
         cmd += " " + " ".join(shlex.quote(a) for a in argv)
         self.tmux("new-session", "-d", "-s", "ui", "-x", str(cols), "-y", str(rows), cmd)
+        self.pid = int(self.tmux("display-message", "-p", "-t", "ui", "#{pane_pid}"))
         open(self.raw, "wb").close()
         self.tmux("pipe-pane", "-O", "-t", "ui", "cat >>" + shlex.quote(self.raw))
         self.last = self.shown = ""
@@ -106,6 +107,28 @@ class Screen:
     def alive(self):
         out = self.tmux("display-message", "-p", "-t", "ui", "#{pane_dead}", check=False)
         return out.strip() == "0"
+
+    def exit_status(self, timeout=5):
+        """The UI's exit status once it has ended, else None. tmux marks the pane dead when
+        its terminal closes and learns the status when it reaps the child; in sanitizer
+        builds tmux is sometimes not told (the child stays a zombie), so the status is also
+        read where the kernel keeps it for a zombie (/proc/PID/stat, field 52)."""
+        end = time.time() + timeout
+        while True:
+            out = self.tmux("display-message", "-p", "-t", "ui",
+                            "#{pane_dead} #{pane_dead_status}", check=False).split()
+            if len(out) == 2 and out[0] == "1":
+                return int(out[1])
+            try:
+                with open("/proc/%d/stat" % self.pid) as f:
+                    st = f.read().rsplit(")", 1)[1].split()
+                if st[0] == "Z" and len(st) >= 50:
+                    return (int(st[49]) >> 8) & 0xff if int(st[49]) & 0x7f == 0 else -1
+            except (OSError, ValueError):
+                pass
+            if time.time() >= end:
+                return None
+            time.sleep(0.05)
 
     def title(self):
         return self.tmux("display-message", "-p", "-t", "ui", "#{pane_title}").strip()
@@ -861,10 +884,18 @@ try:
         nc.keys("q")
         nc.wait_for("> Plans")
     nc.keys("q")
-    t.check(nc.wait_for(lambda x: not nc.alive(), timeout=5) is not None, "q quits", nc.shown)
+    t.check(nc.wait_for(lambda x: not nc.alive(), timeout=5) is not None and
+            nc.exit_status() == 0, "q quits (exit status 0)", (nc.exit_status(), nc.shown))
 
     t.check(s.alive() and not s.buffers(), "the UI never set the clipboard (no tmux buffer)",
             s.buffers())
+    # The first UI went through everything above: it quits cleanly too (in a sanitizer
+    # build a leak or an error report would make the status non-zero and stay on screen).
+    if focus(s, "Plans"):
+        s.keys("q")
+    t.check(s.wait_for(lambda x: not s.alive(), timeout=10) is not None and
+            s.exit_status() == 0, "after all of that, q quits the first UI (exit status 0)",
+            (s.exit_status(), s.shown))
 except Exception:  # a broken step is a failure, with what the screen showed
     import traceback
     t.check(False, "the test ran to the end", traceback.format_exc() + "\nlast screen:\n" +
