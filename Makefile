@@ -1,5 +1,7 @@
 # Convenience wrapper around CMake, in the way neovim's Makefile wraps its build.
-#   make demo    install missing Debian packages, build, run the end-to-end demo
+#   make demo    install missing Debian packages, build, run `airlock demo` (on a terminal;
+#                without one, the same demo headless under tmux: ctest integration.demo)
+#   make demo-artifact   the plan artifact alone: pack, show, sign, verify, tamper
 #   make check   install missing Debian packages, build, run the whole test suite
 # Variables: BUILD_DIR (default build), WERROR=1 (warnings are errors), SANITIZE=1
 # (ASan+UBSan), CC (compiler), FUZZ_SECONDS (per target, for `make fuzz`).
@@ -20,7 +22,7 @@ DEB_PACKAGES = build-essential cmake pkg-config clang clang-format \
 CMAKE_ARGS = -DAIRLOCK_WERROR=$(if $(filter 1,$(WERROR)),ON,OFF) \
 	-DAIRLOCK_SANITIZE=$(if $(filter 1,$(SANITIZE)),ON,OFF)
 
-.PHONY: all deps build check demo bench fuzz format format-check lint clean
+.PHONY: all deps build check demo demo-artifact bench fuzz format format-check lint clean
 
 all: build
 
@@ -52,7 +54,19 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 check: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
+# Interactive on a terminal; otherwise (CI, a pipe) the headless run, so that nothing waits
+# for a person who is not there.
 demo: build
+	@if [ -t 0 ] && [ -t 1 ]; then \
+		AIRLOCKD=$(abspath $(BUILD_DIR))/airlockd/airlockd \
+		AIRLOCK_TUI=$(abspath $(BUILD_DIR))/ui-tui/airlock-tui \
+			$(BUILD_DIR)/airlockd/airlock demo; \
+	else \
+		echo "make demo: no terminal; running the demo headless (tests/integration/demo.py)"; \
+		cd $(BUILD_DIR) && ctest -R '^integration\.demo$$' --output-on-failure; \
+	fi
+
+demo-artifact: build
 	AIRLOCK=$(BUILD_DIR)/airlockd/airlock sh examples/demo-artifact.sh
 
 bench: build

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -117,6 +118,15 @@ cli_max_bytes(const char *arg, struct al_plan_limits *lim)
     lim->max_total = v;
     lim->max_member = v;
     return 0;
+}
+
+int64_t
+cli_now_ms(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 int

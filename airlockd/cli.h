@@ -68,6 +68,9 @@ int cli_usage(const char *cmd, const char *msg);
 /* Parses --max-bytes (a byte count, optional k/M suffix) into lim. */
 int cli_max_bytes(const char *arg, struct al_plan_limits *lim);
 
+/* Milliseconds on the monotonic clock, for deadlines. */
+int64_t cli_now_ms(void);
+
 /* Copies src into dst; -1 if it does not fit (never a silently cut path). */
 int cli_copy(char *dst, size_t dstlen, const char *src);
 

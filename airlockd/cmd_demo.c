@@ -154,15 +154,6 @@ sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static long
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 join(char *out, const char *dir, const char *rel)
 {
@@ -859,12 +850,12 @@ out:
 static int
 daemon_wait(struct demo *d, struct al_client **out)
 {
-    long end = now_ms() + 20000;
+    int64_t end = cli_now_ms() + 20000;
     struct al_client *c = NULL;
     cJSON *req, *reply = NULL;
     int st, r;
 
-    while (now_ms() < end && !stop_sig) {
+    while (cli_now_ms() < end && !stop_sig) {
         if (waitpid(d->daemon, &st, WNOHANG) == d->daemon) {
             d->daemon = 0;
             log_tail(d);
@@ -942,7 +933,7 @@ static int
 stories_wait(struct demo *d, struct al_client *c)
 {
     static const char *const story[2] = {"story 1:", "story 2:"};
-    long end = now_ms() + STORY_WAIT_MS;
+    int64_t end = cli_now_ms() + STORY_WAIT_MS;
     cJSON *sessions = NULL, *plans = NULL;
     const cJSON *s, *p;
     const char *st, *reason, *worst;
@@ -958,7 +949,7 @@ stories_wait(struct demo *d, struct al_client *c)
             ended +=
                 s != NULL && (st = cli_json_str(s, "state")) != NULL && strcmp(st, "ended") == 0;
         }
-        if (ended == 2 || stop_sig || now_ms() > end)
+        if (ended == 2 || stop_sig || cli_now_ms() > end)
             break;
         sleep_ms(100);
     }
@@ -1135,8 +1126,13 @@ print_results(const struct demo *d)
     if ((dir = opendir(d->ws)) == NULL)
         return;
     while ((e = readdir(dir)) != NULL) {
-        if (strcmp(e->d_name, "reminders.txt") == 0 || strncmp(e->d_name, "research-", 9) == 0) {
+        if (strcmp(e->d_name, "reminders.txt") == 0) {
             show_file(d->ws, e->d_name);
+            any = 1;
+        } else if (strncmp(e->d_name, "research-", 9) == 0) {
+            fputs("  ", stdout);
+            cli_put_escaped(stdout, e->d_name);
+            fputs(": the online side's answer to the research plan\n", stdout);
             any = 1;
         }
     }
@@ -1149,7 +1145,7 @@ print_results(const struct demo *d)
 static void
 stop_child(pid_t *pid, long ms)
 {
-    long end = now_ms() + ms;
+    int64_t end = cli_now_ms() + ms;
     pid_t r;
 
     if (*pid <= 0)
@@ -1159,7 +1155,7 @@ stop_child(pid_t *pid, long ms)
         r = waitpid(*pid, NULL, WNOHANG);
         if (r == *pid || (r < 0 && errno != EINTR))
             break;
-        if (now_ms() > end) {
+        if (cli_now_ms() > end) {
             kill(*pid, SIGKILL);
             while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
                 ;

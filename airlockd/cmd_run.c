@@ -173,15 +173,6 @@ out:
 
 static volatile sig_atomic_t winch = 1, stop_signal;
 
-static int64_t
-now_ms(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static void
 on_winch(int sig)
 {
@@ -213,7 +204,7 @@ relay(struct al_compartment *c, struct egress *e, int64_t deadline)
                 ioctl(pty, TIOCSWINSZ, &ws);
             winch = 0;
         }
-        if (stop_signal || (deadline && now_ms() >= deadline)) {
+        if (stop_signal || (deadline && cli_now_ms() >= deadline)) {
             if (!stop_signal)
                 fprintf(stderr, "\r\nairlock: run: wall-clock limit reached; stopping\r\n");
             al_compartment_kill(c);
@@ -263,7 +254,7 @@ relay(struct al_compartment *c, struct egress *e, int64_t deadline)
             return 1;
         if (r == 1)
             return status;
-        if (deadline && now_ms() >= deadline) {
+        if (deadline && cli_now_ms() >= deadline) {
             fprintf(stderr, "airlock: run: wall-clock limit reached; stopping\n");
             al_compartment_kill(c);
             deadline = 0;
@@ -456,7 +447,7 @@ cmd_run(int argc, char **argv)
     }
     eg.raw = raw_mode;
     status = relay(comp, eg.proxy != NULL ? &eg : NULL,
-                   spec.limits.wall_s ? now_ms() + (int64_t)spec.limits.wall_s * 1000 : 0);
+                   spec.limits.wall_s ? cli_now_ms() + (int64_t)spec.limits.wall_s * 1000 : 0);
     if (raw_mode)
         tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     if (eg.proxy != NULL) {
