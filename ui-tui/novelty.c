@@ -275,7 +275,8 @@ word_start(const char *s, size_t i)
     return al_render_is_hidden(cp);
 }
 
-/* A path may start at i: at the start of the text, after white space or an opening mark. */
+/* A path may start at i: at the start of the text, after white space or an opening mark;
+ * not after '<', where "/p" is the end of an HTML element (</p>), not a file. */
 static int
 path_start(const char *s, size_t i)
 {
@@ -284,6 +285,8 @@ path_start(const char *s, size_t i)
     if (i == 0)
         return 1;
     p = (unsigned char)s[i - 1];
+    if (p == '<' && s[i] == '/')
+        return 0;
     return is_space(p) || strchr("\"'`([{<=,:;*>|", p) != NULL;
 }
 
