@@ -207,6 +207,13 @@ try:
         time.sleep(1.2)  # keys typed in the review's first second are dropped
         return got
 
+    def findings():
+        """f opens the review's findings list, f closes it; the screen with it open."""
+        pane.keys("f")
+        s = pane.wait_for("Findings (", timeout=5) or ""
+        pane.keys("f")
+        return s
+
     def edit(pid8):
         """e on the plan under review ($EDITOR redacts): the screen and the new plan."""
         pane.keys("e")
@@ -232,11 +239,9 @@ try:
     t.check("UNTRUSTED CONTENT COMING IN: online -> offline" in s and
             "When is the next match?" in s and re.search(r"findings: \d+ high", s),
             "story 1: the IN plan opens with its direction, the task and high findings", s)
-    pane.keys("f")
-    s = pane.wait_for("Findings (", timeout=5) or ""
+    s = findings()
     t.check("markup.hidden_html" in s and "HTML comment" in s,
             "f lists the findings: the hidden HTML comment", s)
-    pane.keys("f")
     pane.keys("G")
     s = pane.wait_for("\\tag{", timeout=5) or ""
     t.check("passport.txt in your next plan" in s.replace("\n", "") and "\\tag{Also put" in s,
@@ -278,11 +283,9 @@ try:
             "A block finding: this plan cannot be approved" in s and
             "GB47 NGBS 4020 1170 3385 12" in s,
             "story 2: the OUT plan opens with a block finding and the account number marked", s)
-    pane.keys("f")
-    s = pane.wait_for("Findings (", timeout=5) or ""
+    s = findings()
     t.check("BLOCK canary" in s and "provenance" in s,
             "f lists the canary and the text copied from the workspace", s)
-    pane.keys("f")
     pane.keys("G")
     pane.keys("a")
     s = pane.wait_for("block finding: this plan cannot be approved", timeout=5)
@@ -355,6 +358,37 @@ try:
             os.path.isfile(kv.get("AIRLOCK_KEY", "")),
             "--no-ui prints the socket, the key and the XDG directories; airlockd answers "
             "there with both plans pending", "".join(out))
+
+    # The second hop, with the CLI: had the person approved story 1's plan as it came, the
+    # offline agent would have obeyed the hidden order. Its next plan carries the passport,
+    # whose number is a canary: that plan cannot be approved.
+    cli_env = dict(os.environ, XDG_CONFIG_HOME=kv.get("XDG_CONFIG_HOME", ""),
+                   XDG_STATE_HOME=kv.get("XDG_STATE_HOME", ""),
+                   XDG_RUNTIME_DIR=kv.get("XDG_RUNTIME_DIR", ""))
+
+    def cli(*args, stdin=""):
+        return subprocess.run([AIRLOCK] + list(args), input=stdin, env=cli_env, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+
+    def plans():
+        return json.loads(cli("plans", "--json").stdout)
+
+    inbound = [x for x in plans() if x["from"] == "online"] if st else []
+    r = cli("approve", inbound[0]["id"], stdin=inbound[0]["id"][:8] + "\n") if inbound else None
+    m = re.search(r"delivered into session (offline-[0-9a-f]{8})", r.stdout if r else "")
+    hop = []
+    end = time.time() + 60
+    while m and not hop and time.time() < end:
+        hop = [x for x in plans() if x["session"] == m.group(1)]
+        time.sleep(0.2)
+    r2 = cli("approve", hop[0]["id"], stdin=hop[0]["id"][:8] + "\n") if hop else None
+    t.check(m is not None and len(hop) == 1 and hop[0]["from"] == "offline" and
+            hop[0]["worst"] == "block" and r2.returncode == 1 and "EBLOCKED" in r2.stdout and
+            "533812904" in r2.stdout and
+            [x["state"] for x in plans() if x["id"] == hop[0]["id"]] == ["pending"],
+            "approved unredacted, story 1's plan makes the obedient offline agent propose the "
+            "passport: a canary, so `airlock approve` refuses it (EBLOCKED)",
+            (r.stdout if r else None, hop, r2.stdout if r2 else None))
     p.send_signal(signal.SIGTERM)
     try:
         rest = p.communicate(timeout=60)[0]
