@@ -21,7 +21,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ctl import Checks, World, need_binaries  # noqa: E402
+from ctl import Checks, World, http_fixture, need_binaries  # noqa: E402
 
 AIRLOCK_TUI = os.environ.get("AIRLOCK_TUI")
 SGR = re.compile(r"\x1b\[([0-9;:]*)m")
@@ -266,7 +266,10 @@ need_binaries(t)
 if not AIRLOCK_TUI or not os.access(AIRLOCK_TUI, os.X_OK):
     t.skip("AIRLOCK_TUI must name the airlock-tui binary")
 
-w = World()
+# A web page the online side may fetch (fixture.test, pinned to it) and one it may not.
+httpd, port = http_fixture(lambda path: b"opening hours: 9 to 5\n")
+w = World(extra_config={"online": {"allow": ["fixture.test:%d" % port],
+                                   "resolve": {"fixture.test:%d" % port: "127.0.0.1:%d" % port}}})
 name = "airlock-tui-test-%d-%s" % (os.getpid(), os.path.basename(w.base))
 screens = []
 
@@ -830,6 +833,79 @@ try:
     t.check(got is not None and s.alive(), "and keys still work there (Tab moves the focus)",
             s.shown)
 
+    # ---- the full crossing both ways, from the UI alone ----
+    s.keys("n")
+    s.wait_for("New session in which compartment?")
+    s.keys("o")
+    s.wait_for("Task for the offline side:")
+    s.type("propose:Opening hours of the city library?")
+    s.keys("Enter")
+    got = s.wait_for(re.compile(r"started offline-[0-9a-f]{8}"))
+    m = re.search(r"started (offline-[0-9a-f]{8})", got or "")
+    out_plan = None
+    if m:
+        w.wait_ended(m.group(1))
+        out_plan = (pending_from(m.group(1)) or [None])[0]
+    t.check(out_plan is not None and out_plan["to"] == "online",
+            "n, o, a task, Enter: an offline session proposes a plan for the online side",
+            s.shown)
+    answer = None
+    if out_plan:
+        got = review(out_plan["id"]) or ""
+        s.keys("G")
+        s.wait_for("You have read to the end")
+        s.keys("a")
+        s.wait_for("Approve and sign plan " + out_plan["id"][:8])
+        s.keys("y")
+        got = s.wait_for(re.compile(r"delivered into session online-[0-9a-f]{8}"), timeout=15)
+        m = re.search(r"delivered into session (online-[0-9a-f]{8})", got or "")
+        if m:
+            w.wait_ended(m.group(1))
+            answer = (pending_from(m.group(1)) or [None])[0]
+    t.check(answer is not None and answer["to"] == "offline" and
+            b"researched: Opening hours" in w.artifact(answer["id"]),
+            "approved from the UI, it went online, and the online session's answer is a plan "
+            "coming back", s.shown)
+    if answer:
+        got = review(answer["id"]) or ""
+        t.check("UNTRUSTED CONTENT COMING IN" in got.split("\n")[0] and
+                "researched: Opening hours" in got,
+                "the answer opens as untrusted content coming in, its text on screen", got)
+        s.keys("G")
+        s.wait_for("You have read to the end")
+        s.keys("a")
+        s.wait_for("Approve and sign plan " + answer["id"][:8])
+        s.keys("y")
+        got = s.wait_for(re.compile(r"delivered into session offline-[0-9a-f]{8}"), timeout=15)
+        m = re.search(r"delivered into session (offline-[0-9a-f]{8})", got or "")
+        if m:
+            w.wait_ended(m.group(1))
+    t.check(answer is not None and answer["id"] in runs(),
+            "approved from the UI too, it reached a new offline session, which acted on it",
+            (runs(), s.shown))
+
+    # ---- egress in the overview: allowed and denied requests, denials standing out ----
+    for url in ("http://fixture.test:%d/hours" % port, "http://elsewhere.test:%d/" % port):
+        w.wait_ended(start("online", "fetch:" + url))
+    recs = [(r.get("phase"), r.get("verdict"), r.get("host")) for r in
+            w.req("egress").get("records", [])]
+    got = s.wait_for(lambda x: re.search(r"DENIED +elsewhere\.test:%d" % port, x) and
+                     re.search(r"allowed fixture\.test:%d" % port, x)) or s.text()
+    erows = [x for x in got.split("\n")
+             if re.match(r" +(\d\d:\d\d:\d\d )?(allowed|DENIED|ERROR)", x)]
+    allowed = next((x for x in erows if "fixture.test:%d" % port in x), "")
+    denied = next((x for x in erows if "elsewhere.test:%d" % port in x), "")
+    t.check(allowed.split()[1:2] == ["allowed"] and denied.split()[1:2] == ["DENIED"] and
+            len(erows) == 2,
+            "the egress pane shows the allowed request and the denied one, as they happen "
+            "[UI BUG if this fails: ui-tui/app.c on_event reads the event's record from "
+            "\"record\"; control.md and airlockd put it under \"egress\"]",
+            "airlockd's egress op: %r\n%s" % (recs, got))
+    dline = next((x for x in s.screen().split("\n") if "DENIED" in x and "elsewhere.test" in x),
+                 "")
+    t.check(fg_at(dline, "DENIED") == "31",
+            "the denial stands out (red)", repr(dline))
+
     # ---- 4. the daemon goes away and comes back ----
     def plan_rows(x):
         return re.findall(r"^  ([0-9a-f]{8}) (?:pending|delivered|rejected) ", x, re.M)
@@ -904,4 +980,5 @@ finally:
     for x in screens:
         x.kill()
     w.cleanup()
+    httpd.shutdown()
 t.finish()
