@@ -81,4 +81,11 @@ class Pane:
                          check=False).strip() == "1"
 
     def kill(self):
+        """Ends the tmux server and removes its socket (tmux leaves it behind)."""
+        sock = self.tmux("display-message", "-p", "#{socket_path}", check=False).strip()
         self.tmux("kill-server", check=False)
+        if sock.startswith("/") and os.path.basename(sock) == self.name:
+            try:
+                os.unlink(sock)
+            except OSError:
+                pass
