@@ -192,17 +192,19 @@ static void
 on_event(struct tui *t, cJSON *msg)
 {
     const char *name = tui_str(msg, "event");
-    const cJSON *rec;
+    cJSON *rec;
 
     if (name == NULL) {
         cJSON_Delete(msg);
         return;
     }
     if (strcmp(name, "egress") == 0) {
-        rec = cJSON_GetObjectItemCaseSensitive(msg, "record");
-        add_egress(t, rec != NULL ? cJSON_DetachItemFromObjectCaseSensitive(msg, "record") : msg);
-        if (rec == NULL)
-            return;
+        /* {"event": "egress", "egress": {record}} (control.md) */
+        if ((rec = cJSON_DetachItemFromObjectCaseSensitive(msg, "egress")) != NULL &&
+            cJSON_IsObject(rec))
+            add_egress(t, rec);
+        else
+            cJSON_Delete(rec);
     } else {
         tui_refresh(t);
         if (t->view == TUI_SESSION && strncmp(name, "session.", 8) == 0)
