@@ -927,7 +927,7 @@ try:
                      "%d waiting for you" % npending in x)
     t.check(got is not None and len(rows_before) >= 5, "and lists the plans again, as before",
             (rows_before, s.shown))
-    _, p6 = propose("offline", "A plan made after the restart")
+    propose("offline", "A plan made after the restart")
     got = s.wait_for("%d plans waiting" % (npending + 1))
     t.check(got is not None, "and follows the new daemon's events (a new plan is counted)",
             s.shown)
