@@ -45,7 +45,9 @@ class Screen:
         cmd = "exec env -i " + " ".join(shlex.quote("%s=%s" % kv) for kv in sorted(env.items()))
         cmd += " " + " ".join(shlex.quote(a) for a in argv)
         self.tmux("new-session", "-d", "-s", "ui", "-x", str(cols), "-y", str(rows), cmd)
-        self.pid = int(self.tmux("display-message", "-p", "-t", "ui", "#{pane_pid}"))
+        self.pid, self.socket = self.tmux("display-message", "-p", "-t", "ui",
+                                          "#{pane_pid} #{socket_path}").strip().split(" ", 1)
+        self.pid = int(self.pid)
         open(self.raw, "wb").close()
         self.tmux("pipe-pane", "-O", "-t", "ui", "cat >>" + shlex.quote(self.raw))
         self.last = self.shown = ""
@@ -143,6 +145,10 @@ class Screen:
 
     def kill(self):
         self.tmux("kill-server", check=False)
+        try:
+            os.unlink(self.socket)
+        except OSError:
+            pass
 
 
 def colour_params(screen):
