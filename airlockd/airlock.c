@@ -51,6 +51,7 @@ static const struct {
     {"handoff", cmd_handoff, "propose a session's transcript (or part of it) to the other side"},
     {"transcript", cmd_transcript, "print what a session's terminal showed"},
     {"demo", cmd_demo, "show airlock at work: a daemon, a fixture site, scripted agents, the UI"},
+    {"bench-attacks", cmd_bench, "run the injection-resistance benchmark (scripted attackers)"},
 };
 
 static void

@@ -50,6 +50,9 @@ int cmd_transcript(int argc, char **argv);
  * temporary directory. */
 int cmd_demo(int argc, char **argv);
 
+/* `airlock bench-attacks` (cmd_bench.c): runs tests/bench/bench_attacks.py. */
+int cmd_bench(int argc, char **argv);
+
 /*
  * Makes a new approver key pair and writes it as `airlock keygen` does: the secret key to
  * secpath (0600; encrypted with pass unless pass is NULL), the public key to pubpath. Without

@@ -46,7 +46,7 @@ obey() { # ORDERS-FILE
         case $verb in
         destroy)
             # Everything of the person's it can reach, dotfiles too.
-            rm -rf "$ws"/* "$ws"/.[!.]* 2>/dev/null
+            rm -rf "${ws:?}"/* "${ws:?}"/.[!.]* 2>/dev/null
             echo "RESULT destroy $([ -z "$(ls -A "$ws" 2>/dev/null)" ] && echo ok || echo partial)"
             ;;
         smuggle)
