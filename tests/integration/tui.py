@@ -22,133 +22,25 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ctl import Checks, World, http_fixture, need_binaries  # noqa: E402
+from tmuxpane import Pane  # noqa: E402
 
 AIRLOCK_TUI = os.environ.get("AIRLOCK_TUI")
 SGR = re.compile(r"\x1b\[([0-9;:]*)m")
 
 
-class Screen:
-    """One airlock-tui in a detached tmux session on a private tmux server."""
+class Screen(Pane):
+    """One airlock-tui in a detached tmux session on a private tmux server, with everything
+    it writes kept raw (tmuxpane.Pane)."""
 
     def __init__(self, base, name, argv, env, cols=80, rows=24):
-        self.name = name
-        self.conf = os.path.join(base, name + ".tmux.conf")
-        self.raw = os.path.join(base, name + ".raw")
-        with open(self.conf, "w") as f:
-            # No status line: the pane is the whole window. remain-on-exit: a UI that dies
-            # leaves its last screen to read (and pane_dead says so).
-            f.write("set -g status off\nset -g remain-on-exit on\n"
-                    "set -g default-terminal screen\nset -g history-limit 0\n")
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("TMUX")}
-        self.env["LANG"] = "C.UTF-8"
-        self.env.pop("LC_ALL", None)
-        cmd = "exec env -i " + " ".join(shlex.quote("%s=%s" % kv) for kv in sorted(env.items()))
-        cmd += " " + " ".join(shlex.quote(a) for a in argv)
-        self.tmux("new-session", "-d", "-s", "ui", "-x", str(cols), "-y", str(rows), cmd)
-        self.pid, self.socket = self.tmux("display-message", "-p", "-t", "ui",
-                                          "#{pane_pid} #{socket_path}").strip().split(" ", 1)
-        self.pid = int(self.pid)
-        open(self.raw, "wb").close()
-        self.tmux("pipe-pane", "-O", "-t", "ui", "cat >>" + shlex.quote(self.raw))
-        self.last = self.shown = ""
-
-    def tmux(self, *args, check=True):
-        r = subprocess.run(["tmux", "-u", "-L", self.name, "-f", self.conf] + list(args),
-                           env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           timeout=30)
-        if check and r.returncode != 0:
-            raise RuntimeError("tmux %s: %s" % (" ".join(args), r.stderr.decode(errors="replace")))
-        return r.stdout.decode("utf-8", errors="replace")
-
-    def keys(self, *keys):
-        """tmux key names: 'Enter', 'Tab', 'C-]', 'Escape', 'q', ..."""
-        self.tmux("send-keys", "-t", "ui", *keys)
-
-    def type(self, text):
-        """Literal text, as typed."""
-        self.tmux("send-keys", "-t", "ui", "-l", text)
-
-    def screen(self):
-        """The pane with its attribute escapes (capture-pane -e)."""
-        self.last = self.tmux("capture-pane", "-p", "-e", "-t", "ui")
-        return self.last
-
-    def text(self):
-        """The pane as a person reads it: the attribute escapes removed."""
-        self.shown = SGR.sub("", self.screen())
-        return self.shown
-
-    def lines(self):
-        return self.text().split("\n")
+        super().__init__(base, name, argv, env, cols=cols, rows=rows, session="ui", raw=True)
 
     def wait_for(self, what, timeout=10, gone=False):
-        """Polls the screen until what (a substring, or a compiled regex, or a function of
-        the text) shows (or, with gone, no longer shows). Returns the text, or None."""
-        end = time.time() + timeout
-        while True:
-            s = self.text()
-            if callable(what):
-                hit = what(s)
-            elif isinstance(what, str):
-                hit = what in s
-            else:
-                hit = what.search(s) is not None
-            if bool(hit) != gone:
-                return s
-            if time.time() >= end:
-                return None
-            time.sleep(0.1)
-
-    def resize(self, cols, rows):
-        self.tmux("resize-window", "-t", "ui", "-x", str(cols), "-y", str(rows))
-
-    def size(self):
-        out = self.tmux("display-message", "-p", "-t", "ui", "#{pane_width} #{pane_height}")
-        return tuple(int(x) for x in out.split())
-
-    def alive(self):
-        out = self.tmux("display-message", "-p", "-t", "ui", "#{pane_dead}", check=False)
-        return out.strip() == "0"
-
-    def exit_status(self, timeout=5):
-        """The UI's exit status once it has ended, else None. tmux marks the pane dead when
-        its terminal closes and learns the status when it reaps the child; in sanitizer
-        builds tmux is sometimes not told (the child stays a zombie), so the status is also
-        read where the kernel keeps it for a zombie (/proc/PID/stat, field 52)."""
-        end = time.time() + timeout
-        while True:
-            out = self.tmux("display-message", "-p", "-t", "ui",
-                            "#{pane_dead} #{pane_dead_status}", check=False).split()
-            if len(out) == 2 and out[0] == "1":
-                return int(out[1])
-            try:
-                with open("/proc/%d/stat" % self.pid) as f:
-                    st = f.read().rsplit(")", 1)[1].split()
-                if st[0] == "Z" and len(st) >= 50:
-                    return (int(st[49]) >> 8) & 0xff if int(st[49]) & 0x7f == 0 else -1
-            except (OSError, ValueError):
-                pass
-            if time.time() >= end:
-                return None
-            time.sleep(0.05)
-
-    def title(self):
-        return self.tmux("display-message", "-p", "-t", "ui", "#{pane_title}").strip()
-
-    def buffers(self):
-        """tmux paste buffers: an OSC 52 the UI passed on would have made one."""
-        return self.tmux("list-buffers", check=False).strip()
+        return super().wait_for(what, timeout=timeout, gone=gone)
 
     def rawbytes(self):
         with open(self.raw, "rb") as f:
             return f.read()
-
-    def kill(self):
-        self.tmux("kill-server", check=False)
-        try:
-            os.unlink(self.socket)
-        except OSError:
-            pass
 
 
 def colour_params(screen):
