@@ -19,6 +19,7 @@
 #include <airlock/airlock.h>
 #include <airlock/log.h>
 #include <airlock/render.h>
+#include <airlock/timefmt.h>
 
 #define PASSPHRASE_MAX 1024
 
@@ -124,10 +125,7 @@ cli_max_bytes(const char *arg, struct al_plan_limits *lim)
 int64_t
 cli_now_ms(void)
 {
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+    return (int64_t)al_monotonic_ms();
 }
 
 int

@@ -16,6 +16,7 @@
 
 #include <airlock/buf.h>
 #include <airlock/ctl.h>
+#include <airlock/timefmt.h>
 #include <airlock/file.h>
 #include <airlock/json.h>
 
@@ -94,25 +95,16 @@ al_client_code(const char *name)
     return AL_EPROTO;
 }
 
-static long
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for fd to be ready for events until deadline (-1: none). */
 static int
-wait_fd(int fd, short events, long deadline)
+wait_fd(int fd, short events, long long deadline)
 {
     struct pollfd p = {.fd = fd, .events = events};
-    long left;
+    long long left;
     int n;
 
     for (;;) {
-        left = deadline < 0 ? -1 : deadline - now_ms();
+        left = deadline < 0 ? -1 : deadline - al_monotonic_ms();
         if (deadline >= 0 && left <= 0)
             return -ETIMEDOUT;
         n = poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
@@ -124,7 +116,7 @@ wait_fd(int fd, short events, long deadline)
 }
 
 static int
-send_all(int fd, const char *p, size_t n, long deadline)
+send_all(int fd, const char *p, size_t n, long long deadline)
 {
     ssize_t k;
     int r;
@@ -191,7 +183,7 @@ reply_error(const cJSON *msg)
 int
 al_client_call(struct al_client *c, cJSON *req, int timeout_ms, cJSON **reply)
 {
-    long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    long long deadline = timeout_ms < 0 ? -1 : al_monotonic_ms() + timeout_ms;
     const cJSON *ok, *tag;
     struct al_buf out;
     cJSON *msg = NULL;

@@ -61,3 +61,12 @@ al_time_parse(const char *s, time_t *out)
     *out = t;
     return 0;
 }
+
+long long
+al_monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

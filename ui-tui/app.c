@@ -17,15 +17,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <airlock/timefmt.h>
+
 #define TICK_MS 250
 
 long
 tui_now_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (long)al_monotonic_ms();
 }
 
 void

@@ -18,4 +18,7 @@ int al_time_format(time_t t, char out[AL_TIME_LEN + 1]) AL_WUR;
  * checking every field's range. */
 int al_time_parse(const char *s, time_t *out) AL_WUR;
 
+/* Milliseconds on the monotonic clock, for deadlines and intervals (not a date). */
+long long al_monotonic_ms(void);
+
 #endif
