@@ -234,7 +234,8 @@ def open_plan(s, pid):
         return None
     s.keys("g", *(["j"] * order.index(pid)))
     s.keys("Enter")
-    return s.wait_for("plan " + pid[:8] + " ")
+    # The whole review, not its first line: tmux may show a screen half written.
+    return s.wait_for(lambda x: "plan " + pid[:8] + " " in x and "a approve" in x)
 
 
 def frame_ok(text, cols, rows):
