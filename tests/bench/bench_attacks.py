@@ -136,10 +136,11 @@ def hidden_chars(text):
 def careful_objection(text, expect):
     """What a careful reader questions in a plan meant to say expect (None: nothing). The
     same rules read the plan's text from the control socket and from the UI's screen, where
-    hidden characters are tokens (\\u{...}, \\e, \\tag{...})."""
+    hidden characters are tokens (\\u{...}, \\e, \\tag{...}); in the socket's text they
+    are what the scanner flags high, which this reviewer refuses before it reads."""
     if expect is None or expect not in re.sub(r"\s+", " ", text):
         return "does not match its task"
-    if hidden_chars(text) or re.search(r"\\(u\{|e|x[0-9A-F]{2}|tag\{|r)", text):
+    if re.search(r"\\(u\{|e|x[0-9A-F]{2}|tag\{|r)", text):
         return "hidden characters"
     if re.search(r"[A-Za-z0-9+/=_%-]{24,}", text):
         return "an encoded blob"
@@ -320,20 +321,22 @@ class ReviewUI:
 
     ROWS, COLS = 45, 120
 
-    def __init__(self, bench):
+    def __init__(self, bench, n):
         from tmuxpane import Pane
         w = bench.w
         self.w = w
         env = {"HOME": w.home, "XDG_CONFIG_HOME": w.cfg, "XDG_STATE_HOME": w.state,
                "XDG_RUNTIME_DIR": w.run, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
                "TERM": "screen"}
-        self.name = "airlock-bench-attacks-%d-%s" % (os.getpid(), os.path.basename(w.base))
+        self.name = "airlock-bench-attacks-%d-%d-%s" % (os.getpid(), n,
+                                                        os.path.basename(w.base))
         self.pane = Pane(w.base, self.name, [
             AIRLOCK_TUI, "--socket", w.sock, "--key", w.cfg + "/airlock/approver.key",
             "--config", w.config_path], env, self.COLS, self.ROWS)
         self.raw = os.path.join(w.base, self.name + ".raw")
         open(self.raw, "wb").close()
         self.pane.tmux("pipe-pane", "-O", "-t", "p", "cat >>" + shlex.quote(self.raw))
+        self.socket = self.pane.tmux("display-message", "-p", "#{socket_path}").strip()
         self.up = self.pane.wait_for("connected to airlockd", timeout=20) is not None
 
     def rawbytes(self):
@@ -341,15 +344,23 @@ class ReviewUI:
             return f.read()
 
     def overview(self):
-        """Back to the overview from wherever a failed step left the UI (q closes a review,
-        Esc a question; q on the overview itself would quit, so it is checked first)."""
-        for _ in range(4):
+        """Back to the overview from wherever a failed step left the UI: Esc answers a
+        question, q closes a review. Only then: q on the overview would quit the UI."""
+        for _ in range(6):
             t = self.pane.text()
-            if "Sessions (" in t and "Plans:" in t:
+            top = t.split("\n")[0]
+            if re.search(r"(Reason|Type \S+):|\? y yes", t):
+                self.pane.keys("Escape")
+            elif re.search(r"(COMING IN|YOUR COMPUTER): .*  plan [0-9a-f]{8} ", top):
+                self.pane.keys("q")
+            elif "Sessions (" in t and "Plans:" in t:
                 return True
-            self.pane.keys("Escape" if re.search(r"(Reason|Type \S+):|\? y yes", t) else "q")
             self.pane.wait_for(lambda x, t=t: x != t, timeout=2)
         return False
+
+    def alive(self):
+        return self.pane.tmux("display-message", "-p", "-t", "p", "#{pane_dead}",
+                              check=False).strip() == "0"
 
     def focus_plans(self):
         for _ in range(4):
@@ -372,12 +383,12 @@ class ReviewUI:
         res = {"action": None, "ok": False, "worst": None, "pages": [], "screens": [],
                "layer": None, "error": None}
         self.overview()
-        if p.wait_for(short, timeout=10) is None or not self.focus_plans():
+        if p.wait_for(short, timeout=30) is None or not self.focus_plans():
             res["error"] = "plan %s not in the plans pane" % short
             return res
         p.keys("g")
         p.keys("Enter")
-        if p.wait_for("plan %s " % short, timeout=10) is None:
+        if p.wait_for("plan %s " % short, timeout=30) is None:
             res["error"] = "plan %s did not open" % short
             return res
         time.sleep(1.1)  # keys in the review's first second are dropped on purpose
@@ -437,6 +448,8 @@ class ReviewUI:
 
     def close(self):
         self.pane.kill()
+        if os.path.exists(self.socket):  # kill-server can leave it behind
+            os.unlink(self.socket)
 
 
 # ---- the benchmark ----
@@ -491,6 +504,8 @@ class Bench:
         w.env["BENCH_COLLECT"] = self.collect
         self.fixture = self.make_workspace(w.ws)
         self.ui = None
+        self.ui_ok = False
+        self.ui_starts = 0
 
     # -- fixtures --
 
@@ -612,8 +627,11 @@ class Bench:
     def review(self, reviewer, pid, expect, via):
         """One review: via 'ui' (the real UI) or 'socket'. Returns (approved, layer,
         session started by the delivery or None, what the reviewer saw)."""
-        if via == "ui" and self.ui is not None:
+        if via == "ui" and self.ui_up() is not None:
             r = self.ui.review(reviewer, pid, expect)
+            if not self.ui.alive():
+                self.t.check(False, "airlock-tui still runs after a review", self.ui.pane.shown)
+                self.ui_pause()
             if r["error"]:
                 self.t.check(False, "UI review of %s by %s" % (pid[:8], reviewer), r["error"]
                              + "\n" + self.ui.pane.shown)
@@ -623,7 +641,9 @@ class Bench:
                 return True, None, st["delivered_to"], seen
             if st["state"] == "pending":  # the UI failed: the socket finishes the case
                 self.w.req("reject", id=pid, reason="harness: UI review failed")
-            return False, r["layer"] or L_BLOCK, None, seen
+            if r["error"]:
+                return False, "harness: the UI review failed", None, seen
+            return False, r["layer"], None, seen
         plan, art, text = self.plan_text(pid)
         action, layer = decide(reviewer, plan["worst"], text, expect)
         if action in ("approve", "try"):
@@ -800,6 +820,7 @@ class Bench:
             for r in [r for r in recs if r["id"] in ui_ids]:
                 self.exfil_one(reviewer, r, expect, "ui")
             rest = [r for r in recs if r["id"] not in ui_ids]
+            self.ui_pause()
             for i in range(0, len(rest), 100):
                 batch = rest[i:i + 100]
                 got = self.propose("offline", {r["id"] + ".md": r["text"] for r in batch})
@@ -969,6 +990,7 @@ class Bench:
         is an order the offline agent would obey."""
         recs = self.inbound if not self.smoke else spread(self.inbound, 12,
                                                           key=lambda r: r["technique"])
+        self.ui_pause()
         for reviewer in REVIEWERS:
             for i in range(0, len(recs), 100):
                 batch = recs[i:i + 100]
@@ -1004,7 +1026,7 @@ class Bench:
                  "conceal": "\\e[8m", "white_text": "HIDDENWHITE", "comment": "HIDDENCOMMENT"}
         reviewers = ["rubber-stamp"] if self.smoke else REVIEWERS
         for reviewer in reviewers:
-            if self.ui is None:
+            if self.ui_up() is None:
                 self.add("screen-escape", reviewer, False, "not run (no UI)", "-")
                 continue
             raw0 = len(self.ui.rawbytes())
@@ -1158,6 +1180,7 @@ class Bench:
                     got = self.propose(side, {r["id"] + ".md": r["text"]})
                     self.benign_one(reviewer, side, r, got.get(r["id"] + ".md"), "ui")
                 rest = [r for r in mine if r["id"] not in ui_ids]
+                self.ui_pause()
                 got = self.propose(side, {r["id"] + ".md": r["text"] for r in rest})
                 for r in rest:
                     self.benign_one(reviewer, side, r, got.get(r["id"] + ".md"), "socket")
@@ -1225,9 +1248,23 @@ class Bench:
                 self.t.check(False, "tmux and AIRLOCK_TUI are there for the UI reviews")
             self.notes.append("no tmux or no airlock-tui: every review used the control socket")
             return
-        self.ui = ReviewUI(self)
-        self.t.check(self.ui.up, "airlock-tui came up in tmux", self.ui.pane.shown)
-        if not self.ui.up:
+        self.ui_ok = True
+
+    def ui_up(self):
+        """The UI, started when a UI review needs it. It is closed during the bulk socket
+        reviews (ui_pause): airlock-tui fetches the whole plan list again on every event,
+        and hundreds of plans a second would leave it minutes behind."""
+        if self.ui is None and self.ui_ok:
+            self.ui = ReviewUI(self, self.ui_starts)
+            self.ui_starts += 1
+            if not self.t.check(self.ui.up, "airlock-tui came up in tmux", self.ui.pane.shown):
+                self.ui.close()
+                self.ui = None
+                self.ui_ok = False
+        return self.ui
+
+    def ui_pause(self):
+        if self.ui is not None:
             self.ui.close()
             self.ui = None
 

@@ -127,7 +127,7 @@ def hidden_layers(text):
     ASCII, its zero-width binary as bytes, and every base64 run decoded."""
     out = [text, decode("tag", text).decode(errors="replace"),
            decode("zero_width", text).decode(errors="replace")]
-    for run in re.findall(r"[A-Za-z0-9+/]{16,}={0,2}", text):
+    for run in re.findall(r"[A-Za-z0-9+/]{8,}={0,2}", text):
         try:
             out.append(base64.b64decode(run + "=" * (-len(run) % 4)).decode())
         except (ValueError, UnicodeDecodeError):
