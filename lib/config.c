@@ -33,14 +33,44 @@ struct ctx {
     char confdir[AL_CONFIG_PATH_MAX + 1]; /* $XDG_CONFIG_HOME/airlock */
 };
 
-static const char *const top_keys[] = {"approver_pubkey", "offline", "online", "plans"};
-static const char *const offline_keys[] = {"command", "workspace", "ro_binds", "env", "limits"};
-static const char *const online_keys[] = {"command", "home",  "ro_binds", "env",
-                                          "limits",  "allow", "resolve"};
-static const char *const online_only[] = {"home", "allow", "resolve"};
-static const char *const offline_only[] = {"workspace"};
-static const char *const plans_keys[] = {"max_bytes", "expire_h", "canaries", "max_pending",
-                                         "max_proposals_per_session"};
+/*
+ * Every field the parser accepts, by its JSON path, in the order of the schema in config.h.
+ * closed() checks every object of the file against this one list, and al_config_fields()
+ * gives it out, so the documentation test (docs.config) compares docs/config.md with the
+ * parser's own list rather than a copy. An object that only groups fields (offline,
+ * offline.limits, plans) is known through the fields beneath it.
+ */
+static const char *const fields[] = {
+    "approver_pubkey",
+    "offline.command",
+    "offline.workspace",
+    "offline.ro_binds",
+    "offline.env",
+    "offline.limits.memory_mb",
+    "offline.limits.pids",
+    "offline.limits.wall_s",
+    "offline.limits.cpu_s",
+    "offline.limits.outbox_kb",
+    "offline.limits.nofile",
+    "online.command",
+    "online.home",
+    "online.ro_binds",
+    "online.env",
+    "online.limits.memory_mb",
+    "online.limits.pids",
+    "online.limits.wall_s",
+    "online.limits.cpu_s",
+    "online.limits.outbox_kb",
+    "online.limits.nofile",
+    "online.allow",
+    "online.resolve",
+    "plans.max_bytes",
+    "plans.expire_h",
+    "plans.canaries",
+    "plans.max_pending",
+    "plans.max_proposals_per_session",
+    NULL,
+};
 
 enum { L_MEMORY, L_PIDS, L_WALL, L_CPU, L_OUTBOX, L_NOFILE };
 static const struct {
@@ -153,27 +183,46 @@ item(char out[WHERE_MAX], const char *parent, size_t i)
 
 /* ---- typed readers ----------------------------------------------------------------- */
 
-/* Fails unless obj is an object whose every key is in known[0..n); keys in other[0..m)
- * get the reason why not, since they belong to the other compartment. */
+/* Whether parent.key (key alone at the top level) is a field, or an object holding some. */
 static int
-closed(const cJSON *obj, const char *where, const char *const *known, size_t n,
-       const char *const *other, size_t m, const char *why)
+is_field(const char *parent, const char *key)
+{
+    size_t pn = strlen(parent), kn = strlen(key);
+    const char *const *f;
+    const char *p;
+
+    if (kn == 0 || strchr(key, '.') != NULL)
+        return 0;
+    for (f = fields; *f != NULL; f++) {
+        p = *f;
+        if (pn > 0) {
+            if (strncmp(p, parent, pn) != 0 || p[pn] != '.')
+                continue;
+            p += pn + 1;
+        }
+        if (strncmp(p, key, kn) == 0 && (p[kn] == '\0' || p[kn] == '.'))
+            return 1;
+    }
+    return 0;
+}
+
+/* Fails unless obj is an object whose every key is a field beneath where; a key that is
+ * one beneath other instead (the other compartment) gets the reason why not. */
+static int
+closed(const cJSON *obj, const char *where, const char *other, const char *why)
 {
     char w[WHERE_MAX];
     const cJSON *c;
-    size_t i;
+    int theirs;
 
     if (!cJSON_IsObject(obj))
         return bad(AL_EJSONTYPE, where, "must be an object");
     for (c = obj->child; c != NULL; c = c->next) {
-        for (i = 0; i < n && strcmp(c->string, known[i]) != 0; i++)
-            ;
-        if (i < n)
+        if (is_field(where, c->string))
             continue;
-        for (i = 0; i < m && strcmp(c->string, other[i]) != 0; i++)
-            ;
+        theirs = other != NULL && is_field(other, c->string);
         return bad(AL_EJSONUNKNOWN, field(w, where, c->string), "unknown field%s%s",
-                   i < m ? ": " : "", i < m ? why : "");
+                   theirs ? ": " : "", theirs ? why : "");
     }
     return 0;
 }
@@ -889,22 +938,21 @@ canary_item(const struct ctx *x, const char *where, size_t i, const char *s, cha
 static int
 parse_limits(const cJSON *obj, const char *where, struct al_limits *l)
 {
-    const char *keys[COUNT(limit_fields)];
+    const char *key;
     char w[WHERE_MAX];
     const cJSON *v;
     uint64_t u;
     size_t i;
     int r;
 
-    for (i = 0; i < COUNT(limit_fields); i++)
-        keys[i] = limit_fields[i].key;
-    if ((r = closed(obj, where, keys, COUNT(keys), NULL, 0, "")) != 0)
+    if ((r = closed(obj, where, NULL, "")) != 0)
         return r;
     for (i = 0; i < COUNT(limit_fields); i++) {
-        if ((v = cJSON_GetObjectItemCaseSensitive(obj, keys[i])) == NULL)
+        key = limit_fields[i].key;
+        if ((v = cJSON_GetObjectItemCaseSensitive(obj, key)) == NULL)
             continue;
-        if ((r = get_uint(v, field(w, where, keys[i]), limit_fields[i].min, limit_fields[i].max,
-                          &u)) != 0)
+        field(w, where, key);
+        if ((r = get_uint(v, w, limit_fields[i].min, limit_fields[i].max, &u)) != 0)
             return r;
         switch (i) {
         case L_MEMORY:
@@ -940,11 +988,9 @@ parse_side(const cJSON *obj, const struct ctx *x, enum al_side side, struct al_c
     int r;
 
     if (side == AL_SIDE_OFFLINE)
-        r = closed(obj, name, offline_keys, COUNT(offline_keys), online_only, COUNT(online_only),
-                   "only the online compartment has this");
+        r = closed(obj, name, "online", "only the online compartment has this");
     else
-        r = closed(obj, name, online_keys, COUNT(online_keys), offline_only, COUNT(offline_only),
-                   "the online compartment never sees the workspace");
+        r = closed(obj, name, "offline", "the online compartment never sees the workspace");
     if (r != 0)
         return r;
     if ((v = cJSON_GetObjectItemCaseSensitive(obj, "command")) != NULL &&
@@ -994,7 +1040,7 @@ parse_plans(const cJSON *obj, const struct ctx *x, struct al_config_plans *p)
     uint64_t u;
     int r;
 
-    if ((r = closed(obj, "plans", plans_keys, COUNT(plans_keys), NULL, 0, "")) != 0)
+    if ((r = closed(obj, "plans", NULL, "")) != 0)
         return r;
     if ((v = cJSON_GetObjectItemCaseSensitive(obj, "max_bytes")) != NULL) {
         if ((r = get_uint(v, "plans.max_bytes", 1, AL_PLAN_HARD_MAX_BYTES, &u)) != 0)
@@ -1033,7 +1079,7 @@ parse_root(const cJSON *root, const struct ctx *x, struct al_config *c)
 
     if (!cJSON_IsObject(root))
         return al__fail(AL_EJSONTYPE, "the configuration must be a JSON object");
-    if ((r = closed(root, "", top_keys, COUNT(top_keys), NULL, 0, "")) != 0)
+    if ((r = closed(root, "", NULL, "")) != 0)
         return r;
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "approver_pubkey")) != NULL) {
         if ((r = get_string(v, "approver_pubkey", AL_CONFIG_PATH_MAX, &str)) != 0 ||
@@ -1227,6 +1273,12 @@ al_config_free(struct al_config *c)
 }
 
 /* ---- queries ----------------------------------------------------------------------- */
+
+const char *const *
+al_config_fields(void)
+{
+    return fields;
+}
 
 /* Reads a host as a connection names it: a literal (IPv6 with or without brackets) or a
  * valid name, lowercased. -1 for anything else. */

@@ -13,6 +13,7 @@
 
 static const char usage[] =
     "usage: airlock-tui [--socket PATH] [--key SECFILE] [--config FILE]\n"
+    "       airlock-tui --help | --version\n"
     "\n"
     "The terminal UI of airlock: start sessions in the offline or online compartment,\n"
     "follow and attach to them, read every plan that wants to cross in full, and approve\n"

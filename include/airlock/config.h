@@ -212,6 +212,16 @@ int al_config_load(const char *path, const char *home, const char *config_home,
 void al_config_free(struct al_config *c);
 
 /*
+ * Every field the parser accepts, as JSON paths ("approver_pubkey", "offline.limits.pids",
+ * "online.resolve"), in the order of the schema above, ending with NULL. The parser checks
+ * every object of the file against this list itself, so a field is accepted exactly when it
+ * is listed here; objects that only group fields (offline, online, plans, <side>.limits) are
+ * not listed. Static storage: never freed. docs/config.md and airlock.json(5) are tested
+ * against it (docs.config).
+ */
+const char *const *al_config_fields(void);
+
+/*
  * Whether the online allowlist lets a connection to host:port through. Returns 1 and sets
  * *rule (if rule is not NULL) to the text of the first matching rule, or returns 0. Never
  * negative, so that `if (al_allow_match(...))` is a safe test.
