@@ -17,7 +17,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DEB_PACKAGES = build-essential cmake pkg-config clang clang-format \
 	libuv1-dev libarchive-dev libcjson-dev libsodium-dev libcmocka-dev \
 	libseccomp-dev libncurses-dev minisign libarchive-tools tmux curl python3 \
-	bubblewrap hyperfine tinyproxy squid libicu-dev groff-base mandoc
+	bubblewrap hyperfine tinyproxy squid libicu-dev groff-base mandoc man-db
 
 CMAKE_ARGS = -DAIRLOCK_WERROR=$(if $(filter 1,$(WERROR)),ON,OFF) \
 	-DAIRLOCK_SANITIZE=$(if $(filter 1,$(SANITIZE)),ON,OFF)

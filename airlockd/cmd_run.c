@@ -467,13 +467,82 @@ static const char check_help[] =
     "\n"
     "Prints which protections and limits this kernel provides to compartments, then\n"
     "starts one of each and reports whether it came up. Exits 1 if a protection airlock\n"
-    "requires is missing.\n";
+    "requires is missing. Where AppArmor refuses user namespaces (Ubuntu 23.10 and later)\n"
+    "it says so and names the AppArmor profile that allows airlock.\n";
+
+/*
+ * Where a file we install is: <this program's directory>/<rel>/<name> when that exists (an
+ * install under any prefix, `cmake --install --prefix` included), else <full>/<name> (the
+ * configured prefix), else <AIRLOCK_SOURCE_DIR>/<src> (a build tree), else NULL.
+ */
+static const char *
+our_file(const char *rel, const char *full, const char *name, const char *src, char *out,
+         size_t outlen)
+{
+    char self[4096], *slash, *real;
+    ssize_t n;
+
+    if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+        self[n] = '\0';
+        if ((slash = strrchr(self, '/')) != NULL) {
+            *slash = '\0';
+            if (snprintf(out, outlen, "%s/%s/%s", self, rel, name) < (int)outlen &&
+                (real = realpath(out, NULL)) != NULL) {
+                n = snprintf(out, outlen, "%s", real);
+                free(real);
+                if (n < (ssize_t)outlen)
+                    return out;
+            }
+        }
+    }
+    if (snprintf(out, outlen, "%s/%s", full, name) < (int)outlen && access(out, R_OK) == 0)
+        return out;
+    if (snprintf(out, outlen, "%s/%s", AIRLOCK_SOURCE_DIR, src) < (int)outlen &&
+        access(out, R_OK) == 0)
+        return out;
+    return NULL;
+}
+
+/*
+ * What to do under Ubuntu's AppArmor restriction on user namespaces: the profile that grants
+ * airlock and airlockd the `userns` permission, how to load it, and where the documentation
+ * says more. Printed indented under the line it explains.
+ */
+static void
+apparmor_advice(void)
+{
+    static const char ind[] = "                     ";
+    char profile[4096], doc[4096], self[4096];
+    const char *p = our_file(AIRLOCK_BIN_TO_DATADIR, AIRLOCK_DATADIR, "apparmor/airlock",
+                             "examples/apparmor/airlock", profile, sizeof(profile));
+    const char *d = our_file(AIRLOCK_BIN_TO_DOCDIR, AIRLOCK_DOCDIR, "install.md", "docs/install.md",
+                             doc, sizeof(doc));
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+    self[n > 0 ? n : 0] = '\0';
+    printf("%sAppArmor restricts unprivileged user namespaces on this host\n"
+           "%s(kernel.apparmor_restrict_unprivileged_userns=1), and no AppArmor\n"
+           "%sprofile gives airlock the userns permission. Install airlock's profile\n"
+           "%sand load it:\n",
+           ind, ind, ind, ind);
+    printf("%s  sudo install -m 644 %s /etc/apparmor.d/airlock\n"
+           "%s  sudo apparmor_parser -r /etc/apparmor.d/airlock\n",
+           ind, p != NULL ? p : "examples/apparmor/airlock", ind);
+    /* The profile attaches by path (@{airlock_bin} in examples/apparmor/airlock). */
+    if (strcmp(self, "/usr/bin/airlock") != 0 && strcmp(self, "/usr/local/bin/airlock") != 0)
+        printf("%sThe profile covers /usr/bin and /usr/local/bin; this airlock is\n"
+               "%s%s: add its directory to the profile's\n"
+               "%s@{airlock_bin} line first.\n",
+               ind, ind, self[0] ? self : "elsewhere", ind);
+    printf("%sSee \"Ubuntu 23.10 and later: AppArmor's restriction\" in\n%s%s.\n", ind, ind,
+           d != NULL ? d : "docs/install.md");
+}
 
 int
 cmd_check(int argc, char **argv)
 {
     struct al_kernel k;
-    int r, bad = 0;
+    int r, bad = 0, advised = 0;
 
     if (argc > 1) {
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -487,9 +556,10 @@ cmd_check(int argc, char **argv)
     printf("user namespaces      %s\n", k.userns == 0 ? "yes" : strerror(-k.userns));
     if (k.userns != 0) {
         bad = 1;
-        if (k.apparmor_userns_restricted)
-            printf("                     AppArmor restricts them "
-                   "(kernel.apparmor_restrict_unprivileged_userns=1); see docs/install.md\n");
+        /* The restriction refuses the clone with EPERM (EACCES on some kernels); any other
+         * error (ENOSPC: user.max_user_namespaces) has another cause. */
+        if ((k.userns == -EPERM || k.userns == -EACCES) && k.apparmor_userns_restricted)
+            apparmor_advice();
     }
     printf("landlock             %s (ABI %d)\n", k.landlock_abi ? "yes" : "MISSING",
            k.landlock_abi);
@@ -524,6 +594,16 @@ cmd_check(int argc, char **argv)
             if (r != 0) {
                 printf("                     %s\n", al_errdetail());
                 bad = 1;
+                /* Ubuntu 24.04 may make the namespace without capabilities instead of
+                 * refusing it: the probe passed and a later step failed with EPERM or
+                 * EACCES, which child_failed() in compartments/spawn.c marks with the
+                 * sysctl's name when the restriction is on. */
+                if (strstr(al_errdetail(), "kernel.apparmor_restrict_unprivileged_userns=1") !=
+                        NULL &&
+                    !advised) {
+                    apparmor_advice();
+                    advised = 1;
+                }
             }
             al_compartment_free(comp);
             if (spec.workspace != NULL)

@@ -118,6 +118,8 @@ void al_compartment_free(struct al_compartment *c);
 /* What the kernel provides, for `airlock check` and for refusing to start without it. */
 struct al_kernel {
     int userns; /* 0 or -errno of an unprivileged user namespace */
+    /* 1 if kernel.apparmor_restrict_unprivileged_userns is on (read under
+     * $AIRLOCK_TEST_SYSCTL_ROOT instead of /proc/sys when that is set, for tests) */
     int apparmor_userns_restricted;
     int landlock_abi; /* 0 if landlock is unavailable */
     int seccomp;      /* 1 if seccomp filters are available */

@@ -270,13 +270,24 @@ read_report(int fd, struct al__child_error *e)
     return n;
 }
 
+/*
+ * Ubuntu's kernel.apparmor_restrict_unprivileged_userns: 1 when AppArmor lets only
+ * programs whose profile grants `userns` create user namespaces, 0 when it is off or absent
+ * (every kernel without Ubuntu's patches). $AIRLOCK_TEST_SYSCTL_ROOT, when set, stands for
+ * /proc/sys, so that tests can show the diagnosis on kernels that do not have the knob. It
+ * changes only what an error message says: no protection depends on this value.
+ */
 static int
 apparmor_restricted(void)
 {
+    const char *root = getenv("AIRLOCK_TEST_SYSCTL_ROOT");
+    char path[4096];
     int restricted = 0;
 
-    return read_int("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &restricted) == 0 &&
-           restricted;
+    if (snprintf(path, sizeof(path), "%s/kernel/apparmor_restrict_unprivileged_userns",
+                 root != NULL && root[0] == '/' ? root : "/proc/sys") >= (int)sizeof(path))
+        return 0;
+    return read_int(path, &restricted) == 0 && restricted != 0;
 }
 
 /* The detail of AL_ESANDBOX for the child's report e; child is NULL after the start (the
@@ -694,7 +705,7 @@ int
 al_kernel_probe(struct al_kernel *k)
 {
     pid_t pid;
-    int st, v = 0;
+    int st;
 
     memset(k, 0, sizeof(*k));
     /* Try it for real: a child in a new user namespace that exits at once. */
@@ -708,8 +719,7 @@ al_kernel_probe(struct al_kernel *k)
     else
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
             ;
-    if (read_int("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &v) == 0)
-        k->apparmor_userns_restricted = v;
+    k->apparmor_userns_restricted = apparmor_restricted();
     k->landlock_abi = al__landlock_abi();
     k->seccomp = prctl_seccomp_available();
     {
