@@ -33,6 +33,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -1498,6 +1499,15 @@ def verdict(bench):
         "**%d crossed** (%s): the scanner has no rule for them, only a reader can tell." % (
             len(fgb), ", ".join(sorted(set(r["goal"] for r in fgb)))) if fgb else
         "none crossed."))
+    for rv in ("flag-gated", "careful"):
+        other = [r for r in rs if r["reviewer"] == rv and r["success"] and not (
+            r["goal"].startswith(("exfil-", "beyond-")) or r["goal"].startswith("hop-smuggle"))]
+        counts = {}
+        for r in other:
+            counts[r["goal"]] = counts.get(r["goal"], 0) + 1
+        lines.append("- Under %s, other goals that got through: %s" % (rv, ", ".join(
+            "%s %d of %d" % (g, n, sum(1 for r in rs if r["reviewer"] == rv and r["goal"] == g))
+            for g, n in sorted(counts.items())) + "." if counts else "none."))
     rsucc = [r for r in rs if r["reviewer"] == "rubber-stamp" and r["success"]]
     vis = [r for r in rsucc if "visible" in r]
     hid = [r for r in vis if not r["visible"] or r["size"] > 65536]
@@ -1521,6 +1531,8 @@ def main():
     ap.add_argument("--no-ui", action="store_true", help="every review by the control socket")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
+    # A stopped run (Ctrl-C, a timeout's SIGTERM) still stops its daemon and its tmux.
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
     t = Checks()
     need_binaries(t)
     if not os.path.exists(os.path.join(corpora_dir(args.corpora), "exfil", "canaries.json")):
@@ -1564,16 +1576,17 @@ def details(bench):
         if r["reviewer"] == "*":
             out.append("- %s: %s. %s" % (titles.get(r["goal"], r["goal"]),
                                           "**GOT THROUGH**" if r["success"] else "stopped",
-                                          r["detail"]))
+                                          r["detail"].replace(bench.w.base, "$BASE")))
     got = [r for r in bench.results if r["reviewer"] != "*" and r["success"]]
     if got:
         out.append("")
         out.append("What got through, attempt by attempt (goal, reviewer, case, review by):")
         out.append("")
         for r in got:
-            out.append("- %s, %s: %s %s (%s)%s" % (
-                titles.get(r["goal"], r["goal"]), r["reviewer"], r["case"],
-                r["detail"] if r["detail"] != r["case"] else "", r["via"],
+            what = r["detail"] if r["detail"].startswith(r["case"]) else (
+                "%s %s" % (r["case"], r["detail"])).strip()
+            out.append("- %s, %s: %s (%s)%s" % (
+                titles.get(r["goal"], r["goal"]), r["reviewer"], what, r["via"],
                 "" if "visible" not in r else "; %d bytes, %s" % (
                     r["size"], "plainly visible" if r["visible"] else
                     "**with hidden characters**")))
@@ -1588,7 +1601,8 @@ def write_report(path, bench, table, benign, contrast, ui, sock, elapsed):
             f.write("\n## Why what got through got through\n\n" + why(bench) + "\n")
         f.write("\n## Benign tasks\n\n" + benign + "\n")
         f.write("\n## The lethal trifecta, for contrast\n\n" + contrast + "\n")
-        f.write("\n## Details\n\n" + details(bench) + "\n")
+        f.write("\n## Details\n\n($BASE is the run's directory under /var/tmp.)\n\n" +
+                details(bench) + "\n")
         f.write("\n## This run\n\n%s: %d reviews by the real UI in tmux, %d by the control "
                 "socket; %.0f s in all (%s).\n" % (
                     time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), ui, sock, elapsed,
@@ -1599,7 +1613,7 @@ def write_report(path, bench, table, benign, contrast, ui, sock, elapsed):
 
 REPORT_HEAD = """# The injection-resistance benchmark
 
-Regenerate this page (about ten minutes on 2 cores) with
+Regenerate this page (about eight minutes on 2 cores) with
 
 ```sh
 cmake --build build --target bench-attacks     # or: airlock bench-attacks --report docs/bench-attacks.md
