@@ -7,7 +7,6 @@
  * exits the process: a failed session or a bad request is an event, not a crash.
  */
 #include "daemon.h"
-#include "paths.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +20,7 @@
 
 #include <airlock/airlock.h>
 #include <airlock/log.h>
+#include <airlock/paths.h>
 
 static const char usage_text[] =
     "usage: airlockd [--config FILE] [--daemon | --check-config] [--help] [--version]\n"
@@ -70,7 +70,7 @@ load_config(struct daemon *d, struct al_config **out)
             snprintf(d->config_used, sizeof(d->config_used), "%s", d->config_path);
         return r;
     }
-    if ((r = paths_config(AL_CONFIG_NAME, 0, path, sizeof(path))) != 0)
+    if ((r = al_paths_config(AL_CONFIG_NAME, 0, path, sizeof(path))) != 0)
         return r;
     r = al_config_load(path, d->home, cfg_home, out);
     if (r == -ENOENT) {
@@ -343,14 +343,14 @@ main(int argc, char **argv)
         fputs("airlockd: --check-config and --daemon do not go together\n", stderr);
         return 2;
     }
-    if ((r = al_init()) != 0 || (r = paths_home(d.home, sizeof(d.home))) != 0)
+    if ((r = al_init()) != 0 || (r = al_paths_home(d.home, sizeof(d.home))) != 0)
         goto fail;
     /* The daemon's own directories first: the configuration is checked against them. A
      * check creates nothing. */
-    if ((r = paths_state("", !check, d.state_dir, sizeof(d.state_dir))) != 0)
+    if ((r = al_paths_state("", !check, d.state_dir, sizeof(d.state_dir))) != 0)
         goto fail;
     d.state_dir[strlen(d.state_dir) - 1] = '\0'; /* the trailing "/" of the empty name */
-    if ((r = paths_socket(!check, d.socket_path, sizeof(d.socket_path))) != 0)
+    if ((r = al_paths_socket(!check, d.socket_path, sizeof(d.socket_path))) != 0)
         goto fail;
     if ((r = daemon_load_config(&d, &d.config)) != 0) {
         fprintf(stderr, "airlockd: configuration: %s [%s]: %s\n", al_strerror(r), al_errname(r),

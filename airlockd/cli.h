@@ -110,7 +110,7 @@ struct cli_ctl {
 };
 
 /*
- * Connects to sock (NULL: paths_socket()). On failure prints why, with a hint to start
+ * Connects to sock (NULL: al_paths_socket()). On failure prints why, with a hint to start
  * airlockd, and returns CLI_FAIL; CLI_OK otherwise.
  */
 int cli_ctl_open(struct cli_ctl *c, const char *cmd, const char *sock);

@@ -12,7 +12,6 @@
  * own output by design.
  */
 #include "cli.h"
-#include "paths.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <airlock/paths.h>
 #include <airlock/render.h>
 
 #define SESSION_ARG_MAX 64
@@ -105,7 +105,7 @@ cli_ctl_open(struct cli_ctl *c, const char *cmd, const char *sock)
     al_ctl_reader_init(&c->rd, AL_CTL_REPLY_MAX);
     if (sock != NULL && cli_copy(path, sizeof(path), sock) != 0)
         return cli_usage(cmd, "--socket path too long");
-    if (sock == NULL && (r = paths_socket(0, path, sizeof(path))) != 0)
+    if (sock == NULL && (r = al_paths_socket(0, path, sizeof(path))) != 0)
         return cli_fail(cmd, r);
     if (strlen(path) >= sizeof(sa.sun_path))
         return cli_fail(cmd, al__fail(-ENAMETOOLONG, "%s: too long for a socket address", path));

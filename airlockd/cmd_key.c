@@ -1,6 +1,5 @@
 /* cmd_key.c: `airlock keygen`, `airlock sign` and `airlock verify`. */
 #include "cli.h"
-#include "paths.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include <airlock/file.h>
+#include <airlock/paths.h>
 #include <airlock/plan.h>
 #include <airlock/sign.h>
 #include <airlock/timefmt.h>
@@ -120,8 +120,8 @@ cmd_keygen(int argc, char **argv)
     }
     if (optind != argc)
         return cli_usage("keygen", "takes no arguments");
-    if ((!pubpath[0] && (r = paths_config("approver.pub", 1, pubpath, sizeof(pubpath)))) ||
-        (!secpath[0] && (r = paths_config("approver.key", 1, secpath, sizeof(secpath)))))
+    if ((!pubpath[0] && (r = al_paths_config("approver.pub", 1, pubpath, sizeof(pubpath)))) ||
+        (!secpath[0] && (r = al_paths_config("approver.key", 1, secpath, sizeof(secpath)))))
         return cli_fail("keygen", r);
     /* Refuse before asking for a passphrase, not after. */
     if (!force && (access(secpath, F_OK) == 0 || access(pubpath, F_OK) == 0)) {
@@ -198,7 +198,7 @@ cmd_sign(int argc, char **argv)
     if (optind + 1 != argc)
         return cli_usage("sign", "needs exactly one plan file");
     planpath = argv[optind];
-    if (!keypath[0] && (r = paths_config("approver.key", 0, keypath, sizeof(keypath))) != 0)
+    if (!keypath[0] && (r = al_paths_config("approver.key", 0, keypath, sizeof(keypath))) != 0)
         return cli_fail("sign", r);
     if (!sigpath[0] &&
         snprintf(sigpath, sizeof(sigpath), "%s.minisig", planpath) >= (int)sizeof(sigpath))
@@ -296,7 +296,7 @@ cmd_verify(int argc, char **argv)
         return cli_usage("verify", "needs exactly one plan file");
     planpath = argv[optind];
     snprintf(what, sizeof(what), "verify: %s", planpath);
-    if (!pubpath[0] && (r = paths_config("approver.pub", 0, pubpath, sizeof(pubpath))) != 0)
+    if (!pubpath[0] && (r = al_paths_config("approver.pub", 0, pubpath, sizeof(pubpath))) != 0)
         return cli_fail(what, r);
     if (!sigpath[0] &&
         snprintf(sigpath, sizeof(sigpath), "%s.minisig", planpath) >= (int)sizeof(sigpath))

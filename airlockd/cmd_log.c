@@ -1,6 +1,5 @@
 /* cmd_log.c: `airlock log`, reading and verifying the audit log. */
 #include "cli.h"
-#include "paths.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +14,7 @@
 #include <airlock/audit.h>
 #include <airlock/file.h>
 #include <airlock/json.h>
+#include <airlock/paths.h>
 #include <airlock/render.h>
 
 #define FOLLOW_POLL_MS 250
@@ -275,7 +275,7 @@ read_log(int argc, char **argv, int egress)
     if (verify && follow_on)
         return cli_usage(cmd, "--verify and --follow do not go together");
     if (optind < argc ? cli_copy(path, sizeof(path), argv[optind]) != 0
-                      : paths_state("audit.jsonl", 0, path, sizeof(path)) != 0)
+                      : al_paths_state("audit.jsonl", 0, path, sizeof(path)) != 0)
         return cli_usage(cmd, "no usable log path (set XDG_STATE_HOME or HOME)");
     snprintf(what, sizeof(what), "%s: %s", cmd, path);
     if (verify) {

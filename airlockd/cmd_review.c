@@ -8,7 +8,6 @@
  * never a second fetch, go to al_plan_sign().
  */
 #include "cli.h"
-#include "paths.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +26,7 @@
 #include <airlock/artifact.h>
 #include <airlock/client.h>
 #include <airlock/file.h>
+#include <airlock/paths.h>
 #include <airlock/plan.h>
 #include <airlock/render.h>
 #include <airlock/sign.h>
@@ -320,7 +320,7 @@ cmd_approve(int argc, char **argv)
     if (a.signature != NULL)
         return approve_with(&a, id);
     if (a.key != NULL ? cli_copy(keypath, sizeof(keypath), a.key) != 0
-                      : paths_config("approver.key", 0, keypath, sizeof(keypath)) != 0)
+                      : al_paths_config("approver.key", 0, keypath, sizeof(keypath)) != 0)
         return cli_usage("approve", "no usable key path (--key, XDG_CONFIG_HOME or HOME)");
     snprintf(what, sizeof(what), "approve: %s", id);
     al_buf_init_secret(&keytext, AL_KEYFILE_MAX);

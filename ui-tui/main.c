@@ -8,8 +8,7 @@
 #include <unistd.h>
 
 #include <airlock/airlock.h>
-
-#include "../airlockd/paths.h"
+#include <airlock/paths.h>
 
 static const char usage[] =
     "usage: airlock-tui [--socket PATH] [--key SECFILE] [--config FILE]\n"
@@ -82,9 +81,9 @@ main(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    if ((t.sock[0] == '\0' && (r = paths_socket(0, t.sock, sizeof(t.sock))) != 0) ||
+    if ((t.sock[0] == '\0' && (r = al_paths_socket(0, t.sock, sizeof(t.sock))) != 0) ||
         (t.keypath[0] == '\0' &&
-         (r = paths_config("approver.key", 0, t.keypath, sizeof(t.keypath))) != 0)) {
+         (r = al_paths_config("approver.key", 0, t.keypath, sizeof(t.keypath))) != 0)) {
         fprintf(stderr, "airlock-tui: %s: %s\n", al_strerror(r), al_errdetail());
         return 1;
     }

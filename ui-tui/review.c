@@ -28,9 +28,8 @@
 
 #include <sodium.h>
 
+#include <airlock/paths.h>
 #include <airlock/render.h>
-
-#include "../airlockd/paths.h"
 
 #define BODY_Y 6           /* the title bar and five header lines above the body */
 #define GUTTER 2           /* a finding mark and a continuation mark left of each row */
@@ -405,7 +404,7 @@ tui__review_config(struct tui *t, char *why, size_t whylen)
     int r;
 
     why[0] = '\0';
-    if (paths_home(home, sizeof(home)) != 0)
+    if (al_paths_home(home, sizeof(home)) != 0)
         memcpy(home, "/", 2);
     /* The file airlockd uses: --config, else the one it reports (null: its embedded
      * defaults), else the default place when the daemon has not said. */
@@ -413,7 +412,7 @@ tui__review_config(struct tui *t, char *why, size_t whylen)
         path = t->configpath;
     else if (cJSON_IsString(reported))
         path = reported->valuestring;
-    else if (!cJSON_IsNull(reported) && paths_config(AL_CONFIG_NAME, 0, dflt, sizeof(dflt)) == 0)
+    else if (!cJSON_IsNull(reported) && al_paths_config(AL_CONFIG_NAME, 0, dflt, sizeof(dflt)) == 0)
         path = dflt;
     if (path != NULL) {
         r = al_config_load(path, home, cfg_home, &c);

@@ -1,5 +1,5 @@
-/* paths.c: XDG paths shared by airlock and airlockd (see paths.h). */
-#include "paths.h"
+/* paths.c: where airlock keeps things, after the XDG base directories (see airlock/paths.h). */
+#include <airlock/paths.h>
 
 #include <errno.h>
 #include <pwd.h>
@@ -14,7 +14,7 @@
 #include <airlock/error.h>
 
 int
-paths_home(char *out, size_t outlen)
+al_paths_home(char *out, size_t outlen)
 {
     const char *h = getenv("HOME");
     struct passwd *pw;
@@ -32,17 +32,17 @@ paths_home(char *out, size_t outlen)
 }
 
 int
-paths_config(const char *name, int create_dir, char *out, size_t outlen)
+al_paths_config(const char *name, int create_dir, char *out, size_t outlen)
 {
-    return paths_xdg("XDG_CONFIG_HOME", ".config", name, create_dir, out, outlen);
+    return al_paths_xdg("XDG_CONFIG_HOME", ".config", name, create_dir, out, outlen);
 }
 
 int
-paths_xdg(const char *var, const char *fallback, const char *name, int create_dir, char *out,
-          size_t outlen)
+al_paths_xdg(const char *var, const char *fallback, const char *name, int create_dir, char *out,
+             size_t outlen)
 {
     const char *xdg = getenv(var), *home = getenv("HOME");
-    char dir[4096];
+    char dir[4096], path[4096];
     int n;
 
     if (xdg != NULL && xdg[0] == '/')
@@ -68,27 +68,37 @@ paths_xdg(const char *var, const char *fallback, const char *name, int create_di
                 dir[i] = '/';
         }
     }
-    n = snprintf(out, outlen, "%s/%s", dir, name);
-    if (n < 0 || (size_t)n >= outlen)
+    n = snprintf(path, sizeof(path), "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= sizeof(path) || (size_t)n >= outlen)
         return al__fail(-ENAMETOOLONG, "%s/%s", dir, name);
+    memcpy(out, path, (size_t)n + 1);
     return 0;
 }
 
 int
-paths_state(const char *name, int create_dir, char *out, size_t outlen)
+al_paths_state(const char *name, int create_dir, char *out, size_t outlen)
 {
-    return paths_xdg("XDG_STATE_HOME", ".local/state", name, create_dir, out, outlen);
+    return al_paths_xdg("XDG_STATE_HOME", ".local/state", name, create_dir, out, outlen);
 }
 
 int
-paths_socket(int create_dir, char *out, size_t outlen)
+al_paths_socket(int create_dir, char *out, size_t outlen)
 {
     struct sockaddr_un sa;
+    char path[sizeof(sa.sun_path) + 1];
     int r;
 
-    if ((r = paths_xdg("XDG_RUNTIME_DIR", ".cache", AL_CTL_SOCKET, create_dir, out, outlen)) != 0)
+    /* One byte more than a socket address holds, to tell "too long" from "fits". */
+    r = al_paths_xdg("XDG_RUNTIME_DIR", ".cache", AL_CTL_SOCKET, create_dir, path, sizeof(path));
+    if (r == -ENAMETOOLONG || (r == 0 && strlen(path) >= sizeof(sa.sun_path)))
+        return al__fail(-ENAMETOOLONG,
+                        "the control socket's path (under XDG_RUNTIME_DIR, "
+                        "else HOME): longer than a socket address holds (%zu)",
+                        sizeof(sa.sun_path) - 1);
+    if (r != 0)
         return r;
-    if (strlen(out) >= sizeof(sa.sun_path))
-        return al__fail(-ENAMETOOLONG, "%s: too long for a socket address", out);
+    if (strlen(path) >= outlen)
+        return al__fail(-ENAMETOOLONG, "%s", path);
+    memcpy(out, path, strlen(path) + 1);
     return 0;
 }

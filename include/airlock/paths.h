@@ -1,0 +1,33 @@
+/*
+ * paths.h: where airlock keeps things (XDG base directories; docs/cli.md lists them). One
+ * implementation for airlock, airlockd and airlock-tui, so that all three agree on the
+ * config, the state and the socket. Each function fills out (outlen bytes) and returns 0, or
+ * a negative AL_E* / -errno with al_errdetail() naming the path; out is written only on
+ * success.
+ */
+#ifndef AIRLOCK_PATHS_H
+#define AIRLOCK_PATHS_H
+
+#include <stddef.h>
+
+/* $<var>/airlock/<name>, or $HOME/<fallback>/airlock/<name> when var is unset or relative
+ * (XDG base directories); with create_dir, makes the directory (and its parent) 0700. */
+int al_paths_xdg(const char *var, const char *fallback, const char *name, int create_dir, char *out,
+                 size_t outlen);
+
+/* The home directory: $HOME when it is absolute, else the password database's entry
+ * (AL_EINVAL when neither gives an absolute path, -ENAMETOOLONG past outlen). */
+int al_paths_home(char *out, size_t outlen);
+
+/* $XDG_CONFIG_HOME/airlock/<name> (or ~/.config/...). */
+int al_paths_config(const char *name, int create_dir, char *out, size_t outlen);
+
+/* $XDG_STATE_HOME/airlock/<name> (or ~/.local/state/...). */
+int al_paths_state(const char *name, int create_dir, char *out, size_t outlen);
+
+/* The control socket, $XDG_RUNTIME_DIR/airlock/airlockd.sock (or ~/.cache/airlock/...
+ * when XDG_RUNTIME_DIR is unset); fails with -ENAMETOOLONG if it cannot be a socket
+ * address. */
+int al_paths_socket(int create_dir, char *out, size_t outlen);
+
+#endif
