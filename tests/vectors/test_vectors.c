@@ -5,6 +5,9 @@
  *   test_vectors keys          the golden key files (one is scrypt-encrypted: slow)
  *   test_vectors index         expected.tsv and the files in hostile/ agree
  *   test_vectors hostile FILE  the row of hostile/expected.tsv for FILE fails as it says
+ *   test_vectors control       the control protocol's codec on control/hostile/ (framing,
+ *                              in several chunkings) and on every line airlockd wrote in
+ *                              control/golden/ and the .out files of control/hostile/
  *
  * CTest runs each hostile row as its own test (vectors.hostile.<stem>). Every run also
  * checks a golden plan, so a reader that refused everything could not pass.
@@ -23,6 +26,7 @@
 
 #include <airlock/airlock.h>
 #include <airlock/artifact.h>
+#include <airlock/ctl.h>
 #include <airlock/plan.h>
 #include <airlock/sign.h>
 #include <airlock/timefmt.h>
@@ -555,10 +559,210 @@ test_index(void **state)
     tsv_free(&t);
 }
 
+/* ---- the control protocol's codec (control/) ---- */
+
+/* Chunk sizes the codec tests feed a vector in: whole, the daemon's read size, and small
+ * odd ones that split lines, escapes and UTF-8 sequences. One byte at a time is used for
+ * vectors up to CTL_BYTEWISE_MAX only, to keep the sanitizer build quick. */
+static const size_t ctl_chunks[] = {SIZE_MAX, 65536, 4096, 7, 2, 1};
+#define CTL_BYTEWISE_MAX (64 * 1024)
+
+/* msg, emitted, reads back through a fresh reader and emits to the same bytes. */
+static void
+ctl_round_trip(const cJSON *msg, const char *what)
+{
+    struct al_ctl_reader rd;
+    struct al_buf one, two;
+    cJSON *again = NULL;
+    int r;
+
+    al_buf_init(&one, AL_CTL_REPLY_MAX);
+    al_buf_init(&two, AL_CTL_REPLY_MAX);
+    al_ctl_reader_init(&rd, AL_CTL_REPLY_MAX);
+    assert_int_equal(al_ctl_emit(msg, &one), 0);
+    assert_true(one.len > 0 && one.data[one.len - 1] == '\n');
+    assert_null(memchr(one.data, '\n', one.len - 1));
+    assert_int_equal(al_ctl_feed(&rd, one.data, one.len), 0);
+    if ((r = al_ctl_next(&rd, &again)) != 1)
+        fail_msg("%s: the emitted line does not read back (%d %s: %s): %.200s", what, r,
+                 al_errname(r), al_errdetail(), one.data);
+    assert_int_equal(al_ctl_emit(again, &two), 0);
+    if (two.len != one.len || memcmp(two.data, one.data, one.len) != 0)
+        fail_msg("%s: emit, read, emit is not stable: %.200s", what, one.data);
+    assert_int_equal(al_ctl_pending(&rd), 0);
+    cJSON_Delete(again);
+    al_ctl_reader_close(&rd);
+    al_buf_close(&one);
+    al_buf_close(&two);
+}
+
+/* Feeds data in pieces of chunk bytes, taking every complete line after each piece; the
+ * verdicts ("ok" or the error name, one per line taken) go to out, comma-separated. A
+ * feed refused for length breaks the reader for good: what was framed before is still
+ * taken, then every call says ETOOBIG. */
+static void
+ctl_verdicts(const char *what, const char *data, size_t len, size_t chunk, struct al_buf *out)
+{
+    struct al_ctl_reader rd;
+    size_t at = 0, n;
+    cJSON *msg;
+    int r = 0, fed = 0;
+
+    al_ctl_reader_init(&rd, AL_CTL_REQUEST_MAX);
+    while (fed == 0 && at < len) {
+        n = len - at < chunk ? len - at : chunk;
+        fed = al_ctl_feed(&rd, data + at, n);
+        at += n;
+        if (fed != 0 && fed != AL_ETOOBIG)
+            fail_msg("%s: feed failed with %s", what, al_errname(fed));
+        for (;;) {
+            msg = NULL;
+            if ((r = al_ctl_next(&rd, &msg)) == 0)
+                break;
+            assert_int_equal(
+                al_buf_printf(out, "%s%s", out->len > 0 ? "," : "", r == 1 ? "ok" : al_errname(r)),
+                0);
+            if (r == 1) {
+                ctl_round_trip(msg, what);
+                cJSON_Delete(msg);
+                continue;
+            }
+            assert_null(msg);
+            if (al_errdetail()[0] == '\0')
+                fail_msg("%s: %s without a detail", what, al_errname(r));
+            if (r == AL_ETOOBIG)
+                break;
+        }
+        if (r == AL_ETOOBIG) {
+            /* Broken for good: feeding and taking both keep failing. */
+            assert_true(rd.broken);
+            assert_int_equal(al_ctl_feed(&rd, "{}\n", 3), AL_ETOOBIG);
+            assert_int_equal(al_ctl_next(&rd, &msg), AL_ETOOBIG);
+            break;
+        }
+    }
+    /* Every vector's last line is complete, or the reader broke on it. */
+    if (!rd.broken)
+        assert_int_equal(al_ctl_pending(&rd), 0);
+    al_ctl_reader_close(&rd);
+}
+
+static void
+test_control_codec(void **state)
+{
+    struct al_buf data, got;
+    char rel[1024], what[1200];
+    size_t i, k, failures = 0;
+    struct tsv t;
+
+    (void)state;
+    tsv_load("control/hostile/expected.tsv", &t);
+    assert_true(t.n >= 30);
+    for (i = 0; i < t.n; i++) {
+        const struct row *row = &t.rows[i];
+
+        if (row->n != 5)
+            fail_msg("control/hostile/expected.tsv row %zu has %zu fields, not 5", i + 1, row->n);
+        snprintf(rel, sizeof(rel), "control/hostile/%s.in", row->f[0]);
+        read_vector(rel, VECTOR_MAX, &data);
+        for (k = 0; k < sizeof(ctl_chunks) / sizeof(ctl_chunks[0]); k++) {
+            if (ctl_chunks[k] == 1 && data.len > CTL_BYTEWISE_MAX)
+                continue;
+            snprintf(what, sizeof(what), "%s (chunks of %zu)", row->f[0],
+                     ctl_chunks[k] == SIZE_MAX ? data.len : ctl_chunks[k]);
+            al_buf_init(&got, 4096);
+            ctl_verdicts(what, data.data, data.len, ctl_chunks[k], &got);
+            if (got.len == 0 || strcmp(got.data, row->f[1]) != 0) {
+                print_message("%s: the codec says %s, expected.tsv %s\n", what,
+                              got.len ? got.data : "(nothing)", row->f[1]);
+                failures++;
+            }
+            al_buf_close(&got);
+        }
+        al_buf_close(&data);
+    }
+    tsv_free(&t);
+    assert_int_equal(failures, 0);
+}
+
+/* Every line airlockd wrote into the vectors (normalised, so with placeholders) is one
+ * message the codec reads and emits back byte for byte: the daemon's replies are exactly
+ * al_ctl_emit's spelling. In a transcript they are the "X< " lines (X the connection);
+ * in a .out file every line but EOF. */
+static void
+ctl_check_lines(const char *rel, int transcript)
+{
+    struct al_ctl_reader rd;
+    struct al_buf text, out;
+    size_t n = 0, len;
+    char *p, *nl;
+    cJSON *msg;
+
+    read_vector(rel, VECTOR_MAX, &text);
+    for (p = text.data; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+        if (transcript) {
+            if (nl - p < 3 || p[0] < 'A' || p[0] > 'Z' || p[1] != '<' || p[2] != ' ' ||
+                strncmp(p + 3, "EOF\n", 4) == 0)
+                continue;
+            p += 3;
+        } else if (strncmp(p, "EOF\n", 4) == 0) {
+            continue;
+        }
+        len = (size_t)(nl - p) + 1;
+        al_ctl_reader_init(&rd, AL_CTL_REPLY_MAX);
+        al_buf_init(&out, AL_CTL_REPLY_MAX);
+        msg = NULL;
+        assert_int_equal(al_ctl_feed(&rd, p, len), 0);
+        if (al_ctl_next(&rd, &msg) != 1)
+            fail_msg("%s: a line the codec does not read: %.200s", rel, p);
+        assert_int_equal(al_ctl_emit(msg, &out), 0);
+        if (out.len != len || memcmp(out.data, p, len) != 0)
+            fail_msg("%s: emitted differently:\n  %.300s\n  %.300s", rel, p, out.data);
+        cJSON_Delete(msg);
+        al_buf_close(&out);
+        al_ctl_reader_close(&rd);
+        n++;
+    }
+    if (n == 0)
+        fail_msg("%s: no line from airlockd in it", rel);
+    al_buf_close(&text);
+}
+
+/* Calls ctl_check_lines on every file in dir whose name ends in suffix. */
+static void
+ctl_check_dir(const char *dir, const char *suffix, int transcript)
+{
+    char path[4096], rel[1024];
+    size_t n, sl = strlen(suffix), files = 0;
+    struct dirent *d;
+    DIR *dp;
+
+    ts_vector_path(dir, path, sizeof(path));
+    assert_non_null(dp = opendir(path));
+    while ((d = readdir(dp)) != NULL) {
+        n = strlen(d->d_name);
+        if (n <= sl || strcmp(d->d_name + n - sl, suffix) != 0)
+            continue;
+        snprintf(rel, sizeof(rel), "%s/%s", dir, d->d_name);
+        ctl_check_lines(rel, transcript);
+        files++;
+    }
+    closedir(dp);
+    assert_true(files > 0);
+}
+
+static void
+test_control_lines(void **state)
+{
+    (void)state;
+    ctl_check_dir("control/golden", ".txt", 1);
+    ctl_check_dir("control/hostile", ".out", 0);
+}
+
 static int
 usage(void)
 {
-    fprintf(stderr, "usage: test_vectors golden|keys|index|hostile FILE\n");
+    fprintf(stderr, "usage: test_vectors golden|keys|index|control|hostile FILE\n");
     return 2;
 }
 
@@ -579,6 +783,10 @@ main(int argc, char **argv)
         cmocka_unit_test(test_control),
         cmocka_unit_test(test_index),
     };
+    const struct CMUnitTest control[] = {
+        cmocka_unit_test(test_control_codec),
+        cmocka_unit_test(test_control_lines),
+    };
     const struct CMUnitTest one[] = {
         cmocka_unit_test(test_control),
         cmocka_unit_test_teardown(test_hostile, hostile_teardown),
@@ -594,6 +802,8 @@ main(int argc, char **argv)
         return cmocka_run_group_tests_name("vectors.golden.keys", keys, NULL, NULL);
     if (argc == 2 && strcmp(argv[1], "index") == 0)
         return cmocka_run_group_tests_name("vectors.hostile.index", idx, NULL, NULL);
+    if (argc == 2 && strcmp(argv[1], "control") == 0)
+        return cmocka_run_group_tests_name("vectors.control.codec", control, NULL, NULL);
     if (argc != 3 || strcmp(argv[1], "hostile") != 0)
         return usage();
     tsv_load("hostile/expected.tsv", &hostile.tsv);
