@@ -33,53 +33,57 @@ struct ctx {
     char confdir[AL_CONFIG_PATH_MAX + 1]; /* $XDG_CONFIG_HOME/airlock */
 };
 
-/*
- * Every field the parser accepts, by its JSON path, in the order of the schema in config.h.
- * closed() checks every object of the file against this one list, and al_config_fields()
- * gives it out, so the documentation test (docs.config) compares docs/config.md with the
- * parser's own list rather than a copy. An object that only groups fields (offline,
- * offline.limits, plans) is known through the fields beneath it.
- */
-static const char *const fields[] = {
-    "approver_pubkey",
-    "offline.command",
-    "offline.workspace",
-    "offline.ro_binds",
-    "offline.env",
-    "offline.limits.memory_mb",
-    "offline.limits.pids",
-    "offline.limits.wall_s",
-    "offline.limits.cpu_s",
-    "offline.limits.outbox_kb",
-    "offline.limits.nofile",
-    "online.command",
-    "online.home",
-    "online.ro_binds",
-    "online.env",
-    "online.limits.memory_mb",
-    "online.limits.pids",
-    "online.limits.wall_s",
-    "online.limits.cpu_s",
-    "online.limits.outbox_kb",
-    "online.limits.nofile",
-    "online.allow",
-    "online.resolve",
-    "plans.max_bytes",
-    "plans.expire_h",
-    "plans.canaries",
-    "plans.max_pending",
-    "plans.max_proposals_per_session",
-    NULL,
-};
+#define STR_(x) #x
+#define STR(x) STR_(x) /* the text of a macro's value: STR(AL_PLAN_DEFAULT_MAX_BYTES) */
 
-enum { L_MEMORY, L_PIDS, L_WALL, L_CPU, L_OUTBOX, L_NOFILE };
-static const struct {
-    const char *key;
-    uint64_t min, max;
-} limit_fields[] = {
-    [L_MEMORY] = {"memory_mb", 16, 1048576}, [L_PIDS] = {"pids", 8, 65536},
-    [L_WALL] = {"wall_s", 1, 604800},        [L_CPU] = {"cpu_s", 0, 604800},
-    [L_OUTBOX] = {"outbox_kb", 4, 65536},    [L_NOFILE] = {"nofile", 16, 1048576},
+/* Rows of fields[] below; clang-format would spread each brace of a macro over lines. */
+/* clang-format off */
+#define F_PATH(name, def) {name, AL_CONFIG_PATH, 0, 0, 1, AL_CONFIG_PATH_MAX, def}
+#define F_UINT(name, min, max, def) {name, AL_CONFIG_UINT, min, max, 0, 0, STR(def)}
+/* The limits of one side, with its defaults (those of al_limits_default). */
+#define F_LIMITS(side, memory_mb, pids, wall_s)                                                    \
+    F_UINT(side ".limits.memory_mb", 16, 1048576, memory_mb),                                      \
+    F_UINT(side ".limits.pids", 8, 65536, pids),                                                   \
+    F_UINT(side ".limits.wall_s", 1, 604800, wall_s),                                              \
+    F_UINT(side ".limits.cpu_s", 0, 604800, 0),                                                    \
+    F_UINT(side ".limits.outbox_kb", 4, 65536, 256),                                               \
+    F_UINT(side ".limits.nofile", 16, 1048576, 1024)
+/* clang-format on */
+
+/*
+ * Every field the parser accepts, in the order of the schema in config.h. closed() checks
+ * every object of the file against these names, and every reader below takes its range
+ * and lengths from here (lookup()), so al_config_fields() gives out what the parser really
+ * does, and the documentation test (docs.config) compares docs/config.md with it rather
+ * than with a copy. An object that only groups fields (offline, offline.limits, plans) is
+ * known through the fields beneath it. The defaults are written here for the documentation;
+ * make_defaults() sets them, and unit.config checks that the two agree.
+ */
+static const struct al_config_field fields[] = {
+    F_PATH("approver_pubkey", "$XDG_CONFIG_HOME/airlock/approver.pub"),
+    {"offline.command", AL_CONFIG_STRINGS, 1, AL_CONFIG_ARGV_MAX, 0, AL_CONFIG_ARG_MAX,
+     "[\"/bin/sh\"]"},
+    F_PATH("offline.workspace", "~/airlock/workspace"),
+    {"offline.ro_binds", AL_CONFIG_PATHS, 0, AL_CONFIG_RO_BINDS_MAX, 1, AL_CONFIG_PATH_MAX, "[]"},
+    {"offline.env", AL_CONFIG_NAMES, 0, AL_CONFIG_ENV_MAX, 1, AL_CONFIG_ENV_NAME_MAX, "[]"},
+    F_LIMITS("offline", 4096, 512, 3600),
+    {"online.command", AL_CONFIG_STRINGS, 1, AL_CONFIG_ARGV_MAX, 0, AL_CONFIG_ARG_MAX,
+     "[\"/bin/sh\"]"},
+    F_PATH("online.home", NULL),
+    {"online.ro_binds", AL_CONFIG_PATHS, 0, AL_CONFIG_RO_BINDS_MAX, 1, AL_CONFIG_PATH_MAX, "[]"},
+    {"online.env", AL_CONFIG_NAMES, 0, AL_CONFIG_ENV_MAX, 1, AL_CONFIG_ENV_NAME_MAX, "[]"},
+    F_LIMITS("online", 2048, 256, 1800),
+    /* A rule is at most "*.", a name of AL_HOSTNAME_MAX bytes and ":65535"; a pin's value
+     * is held to the same bound. */
+    {"online.allow", AL_CONFIG_RULES, 0, AL_CONFIG_ALLOW_MAX, 1, AL_HOSTNAME_MAX + 8, "[]"},
+    {"online.resolve", AL_CONFIG_PINS, 0, AL_CONFIG_RESOLVE_MAX, 1, AL_HOSTNAME_MAX + 8, "{}"},
+    F_UINT("plans.max_bytes", 1, AL_PLAN_HARD_MAX_BYTES, AL_PLAN_DEFAULT_MAX_BYTES),
+    F_UINT("plans.expire_h", 1, 8760, 72),
+    {"plans.canaries", AL_CONFIG_STRINGS, 0, AL_CONFIG_CANARIES_MAX, AL_CONFIG_CANARY_MIN,
+     AL_CONFIG_CANARY_MAX, "[]"},
+    F_UINT("plans.max_pending", 1, 1000, 20),
+    F_UINT("plans.max_proposals_per_session", 1, 1000, 10),
+    {NULL, AL_CONFIG_PATH, 0, 0, 0, 0, NULL},
 };
 
 /*
@@ -183,18 +187,43 @@ item(char out[WHERE_MAX], const char *parent, size_t i)
 
 /* ---- typed readers ----------------------------------------------------------------- */
 
+/* The entry of fields[] for the JSON path name, or NULL. */
+static const struct al_config_field *
+spec(const char *name)
+{
+    const struct al_config_field *f;
+
+    for (f = fields; f->name != NULL; f++)
+        if (strcmp(f->name, name) == 0)
+            return f;
+    return NULL;
+}
+
+/* The entry for a field the code below reads; a name missing from fields[] is a mistake in
+ * this file, reported as AL_EINVAL rather than read without limits. */
+static int
+lookup(const char *where, enum al_config_type type, const struct al_config_field **out)
+{
+    const struct al_config_field *f = spec(where);
+
+    if (f == NULL || f->type != type)
+        return bad(AL_EINVAL, where, "not in the parser's table of fields as read here");
+    *out = f;
+    return 0;
+}
+
 /* Whether parent.key (key alone at the top level) is a field, or an object holding some. */
 static int
 is_field(const char *parent, const char *key)
 {
     size_t pn = strlen(parent), kn = strlen(key);
-    const char *const *f;
+    const struct al_config_field *f;
     const char *p;
 
     if (kn == 0 || strchr(key, '.') != NULL)
         return 0;
-    for (f = fields; *f != NULL; f++) {
-        p = *f;
+    for (f = fields; f->name != NULL; f++) {
+        p = f->name;
         if (pn > 0) {
             if (strncmp(p, parent, pn) != 0 || p[pn] != '.')
                 continue;
@@ -238,11 +267,19 @@ get_string(const cJSON *v, const char *where, size_t max, const char **out)
     return 0;
 }
 
+/* Reads the whole number v of the field where, in the range fields[] gives it. */
 static int
-get_uint(const cJSON *v, const char *where, uint64_t min, uint64_t max, uint64_t *out)
+get_uint(const cJSON *v, const char *where, uint64_t *out)
 {
+    const struct al_config_field *f = NULL;
+    uint64_t min, max;
     double d;
+    int r;
 
+    if ((r = lookup(where, AL_CONFIG_UINT, &f)) != 0)
+        return r;
+    min = f->min;
+    max = f->max;
     if (!cJSON_IsNumber(v))
         return bad(AL_EJSONTYPE, where, "must be a number");
     d = v->valuedouble;
@@ -256,16 +293,18 @@ get_uint(const cJSON *v, const char *where, uint64_t min, uint64_t max, uint64_t
     return 0;
 }
 
+/* Reads the size of the array v of the field f, which must be within f's range. */
 static int
-get_array(const cJSON *v, const char *where, size_t min, size_t max, size_t *n)
+get_array(const cJSON *v, const struct al_config_field *f, size_t *n)
 {
     size_t k;
 
     if (!cJSON_IsArray(v))
-        return bad(AL_EJSONTYPE, where, "must be an array");
+        return bad(AL_EJSONTYPE, f->name, "must be an array");
     k = (size_t)cJSON_GetArraySize(v);
-    if (k < min || k > max)
-        return bad(AL_ECONFIG, where, "has %zu items; %zu to %zu allowed", k, min, max);
+    if (k < f->min || k > f->max)
+        return bad(AL_ECONFIG, f->name, "has %zu items; %llu to %llu allowed", k,
+                   (unsigned long long)f->min, (unsigned long long)f->max);
     *n = k;
     return 0;
 }
@@ -286,29 +325,36 @@ strv_free(char **v, size_t n)
 typedef int (*item_fn)(const struct ctx *x, const char *where, size_t i, const char *s, char **out);
 
 /*
- * Reads the array v of min..max strings of at most max_len bytes each through fn into a
- * NULL-terminated list. With unique, two items that fn turned into the same string are an
+ * Reads the array v of the field where (a list of strings of the given type) through fn
+ * into a NULL-terminated list, with the number of items and the bytes of each item that
+ * fields[] allows. With unique, two items that fn turned into the same string are an
  * error. Replaces *vp and *np only on success.
  */
 static int
-parse_list(const cJSON *v, const struct ctx *x, const char *where, size_t min, size_t max,
-           size_t max_len, item_fn fn, int unique, char ***vp, size_t *np)
+parse_list(const cJSON *v, const struct ctx *x, const char *where, enum al_config_type type,
+           item_fn fn, int unique, char ***vp, size_t *np)
 {
+    const struct al_config_field *f = NULL;
     char w[WHERE_MAX], q[QBUF], **list = NULL;
     const cJSON *it;
     const char *s = NULL;
     size_t n = 0, i = 0, j;
     int r;
 
-    if ((r = get_array(v, where, min, max, &n)) != 0)
+    if ((r = lookup(where, type, &f)) != 0 || (r = get_array(v, f, &n)) != 0)
         return r;
     if ((list = calloc(n + 1, sizeof(*list))) == NULL)
         return AL_ENOMEM;
     cJSON_ArrayForEach(it, v)
     {
         item(w, where, i);
-        if ((r = get_string(it, w, max_len, &s)) != 0 || (r = fn(x, w, i, s, &list[i])) != 0)
+        if ((r = get_string(it, w, f->len_max, &s)) != 0 || (r = fn(x, w, i, s, &list[i])) != 0)
             goto out;
+        /* After fn, whose messages for an empty item are more to the point. */
+        if (strlen(s) < f->len_min) {
+            r = bad(AL_ECONFIG, w, "%s: shorter than %zu bytes", quote(s, q), f->len_min);
+            goto out;
+        }
         for (j = 0; unique && j < i; j++) {
             if (strcmp(list[j], list[i]) == 0) {
                 r = bad(AL_ECONFIG, w, "%s is listed twice (also %s[%zu])", quote(s, q), where, j);
@@ -756,6 +802,7 @@ pins_free(struct al_config_pin *p, size_t n)
 static int
 parse_allow(const cJSON *v, const char *where, struct al_config_side *s)
 {
+    const struct al_config_field *f = NULL;
     struct al_config_allow *rules = NULL, *a;
     char w[WHERE_MAX], q[QBUF];
     struct hostport hp;
@@ -764,14 +811,14 @@ parse_allow(const cJSON *v, const char *where, struct al_config_side *s)
     size_t n = 0, i = 0, j;
     int r;
 
-    if ((r = get_array(v, where, 0, AL_CONFIG_ALLOW_MAX, &n)) != 0)
+    if ((r = lookup(where, AL_CONFIG_RULES, &f)) != 0 || (r = get_array(v, f, &n)) != 0)
         return r;
     if ((rules = calloc(n + 1, sizeof(*rules))) == NULL)
         return AL_ENOMEM;
     cJSON_ArrayForEach(it, v)
     {
         item(w, where, i);
-        if ((r = get_string(it, w, AL_HOSTNAME_MAX + 8, &text)) != 0)
+        if ((r = get_string(it, w, f->len_max, &text)) != 0)
             goto out;
         if ((why = parse_hostport(text, HP_WILDCARD, &hp)) != NULL) {
             r = bad(AL_ECONFIG, w, "%s: %s", quote(text, q), why);
@@ -806,6 +853,7 @@ out:
 static int
 parse_resolve(const cJSON *obj, const char *where, struct al_config_side *s)
 {
+    const struct al_config_field *f = NULL;
     struct al_config_pin *pins = NULL, *p;
     char w[WHERE_MAX], q[QBUF];
     struct hostport key, val;
@@ -814,13 +862,15 @@ parse_resolve(const cJSON *obj, const char *where, struct al_config_side *s)
     size_t n = 0, i = 0, j;
     int r;
 
+    if ((r = lookup(where, AL_CONFIG_PINS, &f)) != 0)
+        return r;
     if (!cJSON_IsObject(obj))
         return bad(AL_EJSONTYPE, where, "must be an object");
     for (it = obj->child; it != NULL; it = it->next)
         n++;
-    if (n > AL_CONFIG_RESOLVE_MAX)
-        return bad(AL_ECONFIG, where, "has %zu members; at most %d allowed", n,
-                   AL_CONFIG_RESOLVE_MAX);
+    if (n < f->min || n > f->max)
+        return bad(AL_ECONFIG, where, "has %zu members; %llu to %llu allowed", n,
+                   (unsigned long long)f->min, (unsigned long long)f->max);
     if ((pins = calloc(n + 1, sizeof(*pins))) == NULL)
         return AL_ENOMEM;
     for (it = obj->child; it != NULL; it = it->next, i++) {
@@ -833,7 +883,7 @@ parse_resolve(const cJSON *obj, const char *where, struct al_config_side *s)
             r = bad(AL_ECONFIG, w, "%s: must name a host, not an address", quote(it->string, q));
             goto out;
         }
-        if ((r = get_string(it, w, AL_HOSTNAME_MAX + 8, &text)) != 0)
+        if ((r = get_string(it, w, f->len_max, &text)) != 0)
             goto out;
         why = parse_hostport(text, HP_PORT, &val);
         if (why == NULL && val.kind == AL_HOST_NAME)
@@ -926,65 +976,86 @@ canary_item(const struct ctx *x, const char *where, size_t i, const char *s, cha
 
     (void)x;
     (void)i;
-    if (n < AL_CONFIG_CANARY_MIN)
-        return bad(AL_ECONFIG, where, "%s: shorter than %d bytes", quote(s, q),
-                   AL_CONFIG_CANARY_MIN);
     for (k = 0; k < n; k++)
         if ((unsigned char)s[k] < 0x20 || s[k] == 0x7f)
             return bad(AL_ECONFIG, where, "%s: control character in a canary", quote(s, q));
     return dup_into(s, out);
 }
 
+/* Reads member key of obj, if it is there, into *dst: the whole number times scale, in the
+ * range fields[] gives parent.key. */
+static int
+read_u64(const cJSON *obj, const char *parent, const char *key, uint64_t scale, uint64_t *dst)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    char w[WHERE_MAX];
+    uint64_t u = 0;
+    int r;
+
+    if (v == NULL)
+        return 0;
+    if ((r = get_uint(v, field(w, parent, key), &u)) != 0)
+        return r;
+    *dst = u * scale;
+    return 0;
+}
+
+/* The same for a field whose range in fields[] fits 32 bits. */
+static int
+read_u32(const cJSON *obj, const char *parent, const char *key, uint32_t *dst)
+{
+    uint64_t u = *dst;
+    int r;
+
+    if ((r = read_u64(obj, parent, key, 1, &u)) != 0)
+        return r;
+    *dst = (uint32_t)u;
+    return 0;
+}
+
+/* Reads member key of obj, a path, if it is there, and replaces *dst with it expanded. */
+static int
+read_path(const cJSON *obj, const struct ctx *x, const char *parent, const char *key, char **dst)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    const struct al_config_field *f = NULL;
+    const char *str = NULL;
+    char w[WHERE_MAX], *path = NULL;
+    int r;
+
+    if (v == NULL)
+        return 0;
+    field(w, parent, key);
+    if ((r = lookup(w, AL_CONFIG_PATH, &f)) != 0 || (r = get_string(v, w, f->len_max, &str)) != 0 ||
+        (r = expand_path(x, w, str, 0, &path)) != 0)
+        return r;
+    free(*dst);
+    *dst = path;
+    return 0;
+}
+
 static int
 parse_limits(const cJSON *obj, const char *where, struct al_limits *l)
 {
-    const char *key;
-    char w[WHERE_MAX];
-    const cJSON *v;
-    uint64_t u;
-    size_t i;
     int r;
 
-    if ((r = closed(obj, where, NULL, "")) != 0)
+    if ((r = closed(obj, where, NULL, "")) != 0 ||
+        (r = read_u64(obj, where, "memory_mb", 1 << 20, &l->memory_bytes)) != 0 ||
+        (r = read_u32(obj, where, "pids", &l->pids)) != 0 ||
+        (r = read_u32(obj, where, "wall_s", &l->wall_s)) != 0 ||
+        (r = read_u32(obj, where, "cpu_s", &l->cpu_s)) != 0 ||
+        (r = read_u64(obj, where, "outbox_kb", 1024, &l->outbox_bytes)) != 0 ||
+        (r = read_u32(obj, where, "nofile", &l->nofile)) != 0)
         return r;
-    for (i = 0; i < COUNT(limit_fields); i++) {
-        key = limit_fields[i].key;
-        if ((v = cJSON_GetObjectItemCaseSensitive(obj, key)) == NULL)
-            continue;
-        field(w, where, key);
-        if ((r = get_uint(v, w, limit_fields[i].min, limit_fields[i].max, &u)) != 0)
-            return r;
-        switch (i) {
-        case L_MEMORY:
-            l->memory_bytes = u << 20;
-            break;
-        case L_PIDS:
-            l->pids = (uint32_t)u;
-            break;
-        case L_WALL:
-            l->wall_s = (uint32_t)u;
-            break;
-        case L_CPU:
-            l->cpu_s = (uint32_t)u;
-            break;
-        case L_OUTBOX:
-            l->outbox_bytes = u * 1024;
-            break;
-        default:
-            l->nofile = (uint32_t)u;
-            break;
-        }
-    }
     return 0;
 }
 
 static int
 parse_side(const cJSON *obj, const struct ctx *x, enum al_side side, struct al_config_side *s)
 {
-    const char *name = al_side_name(side), *str = NULL;
+    const char *name = al_side_name(side);
     char w[WHERE_MAX];
     const cJSON *v;
-    char *path = NULL;
     int r;
 
     if (side == AL_SIDE_OFFLINE)
@@ -994,16 +1065,16 @@ parse_side(const cJSON *obj, const struct ctx *x, enum al_side side, struct al_c
     if (r != 0)
         return r;
     if ((v = cJSON_GetObjectItemCaseSensitive(obj, "command")) != NULL &&
-        (r = parse_list(v, x, field(w, name, "command"), 1, AL_CONFIG_ARGV_MAX, AL_CONFIG_ARG_MAX,
-                        command_item, 0, &s->argv, &s->argc)) != 0)
+        (r = parse_list(v, x, field(w, name, "command"), AL_CONFIG_STRINGS, command_item, 0,
+                        &s->argv, &s->argc)) != 0)
         return r;
     if ((v = cJSON_GetObjectItemCaseSensitive(obj, "ro_binds")) != NULL &&
-        (r = parse_list(v, x, field(w, name, "ro_binds"), 0, AL_CONFIG_RO_BINDS_MAX,
-                        AL_CONFIG_PATH_MAX, path_item, 1, &s->ro_binds, &s->n_ro_binds)) != 0)
+        (r = parse_list(v, x, field(w, name, "ro_binds"), AL_CONFIG_PATHS, path_item, 1,
+                        &s->ro_binds, &s->n_ro_binds)) != 0)
         return r;
     if ((v = cJSON_GetObjectItemCaseSensitive(obj, "env")) != NULL &&
-        (r = parse_list(v, x, field(w, name, "env"), 0, AL_CONFIG_ENV_MAX, AL_CONFIG_ENV_NAME_MAX,
-                        env_item, 1, &s->env, &s->n_env)) != 0)
+        (r = parse_list(v, x, field(w, name, "env"), AL_CONFIG_NAMES, env_item, 1, &s->env,
+                        &s->n_env)) != 0)
         return r;
     if ((v = cJSON_GetObjectItemCaseSensitive(obj, "limits")) != NULL &&
         (r = parse_limits(v, field(w, name, "limits"), &s->limits)) != 0)
@@ -1015,21 +1086,9 @@ parse_side(const cJSON *obj, const struct ctx *x, enum al_side side, struct al_c
         (r = parse_resolve(v, field(w, name, "resolve"), s)) != 0)
         return r;
     /* The schema lets only the offline side have a workspace and only the online a home. */
-    v = cJSON_GetObjectItemCaseSensitive(obj, side == AL_SIDE_OFFLINE ? "workspace" : "home");
-    if (v != NULL) {
-        field(w, name, side == AL_SIDE_OFFLINE ? "workspace" : "home");
-        if ((r = get_string(v, w, AL_CONFIG_PATH_MAX, &str)) != 0 ||
-            (r = expand_path(x, w, str, 0, &path)) != 0)
-            return r;
-        if (side == AL_SIDE_OFFLINE) {
-            free(s->workspace);
-            s->workspace = path;
-        } else {
-            free(s->home);
-            s->home = path;
-        }
-    }
-    return 0;
+    if (side == AL_SIDE_OFFLINE)
+        return read_path(obj, x, name, "workspace", &s->workspace);
+    return read_path(obj, x, name, "home", &s->home);
 }
 
 static int
@@ -1037,34 +1096,18 @@ parse_plans(const cJSON *obj, const struct ctx *x, struct al_config_plans *p)
 {
     char w[WHERE_MAX];
     const cJSON *v;
-    uint64_t u;
     int r;
 
-    if ((r = closed(obj, "plans", NULL, "")) != 0)
+    if ((r = closed(obj, "plans", NULL, "")) != 0 ||
+        (r = read_u64(obj, "plans", "max_bytes", 1, &p->max_bytes)) != 0 ||
+        (r = read_u32(obj, "plans", "expire_h", &p->expire_h)) != 0 ||
+        (r = read_u32(obj, "plans", "max_pending", &p->max_pending)) != 0 ||
+        (r = read_u32(obj, "plans", "max_proposals_per_session", &p->max_proposals_per_session)) !=
+            0)
         return r;
-    if ((v = cJSON_GetObjectItemCaseSensitive(obj, "max_bytes")) != NULL) {
-        if ((r = get_uint(v, "plans.max_bytes", 1, AL_PLAN_HARD_MAX_BYTES, &u)) != 0)
-            return r;
-        p->max_bytes = u;
-    }
-    if ((v = cJSON_GetObjectItemCaseSensitive(obj, "expire_h")) != NULL) {
-        if ((r = get_uint(v, "plans.expire_h", 1, 8760, &u)) != 0)
-            return r;
-        p->expire_h = (uint32_t)u;
-    }
-    if ((v = cJSON_GetObjectItemCaseSensitive(obj, "max_pending")) != NULL) {
-        if ((r = get_uint(v, "plans.max_pending", 1, 1000, &u)) != 0)
-            return r;
-        p->max_pending = (uint32_t)u;
-    }
-    if ((v = cJSON_GetObjectItemCaseSensitive(obj, "max_proposals_per_session")) != NULL) {
-        if ((r = get_uint(v, "plans.max_proposals_per_session", 1, 1000, &u)) != 0)
-            return r;
-        p->max_proposals_per_session = (uint32_t)u;
-    }
     if ((v = cJSON_GetObjectItemCaseSensitive(obj, "canaries")) != NULL &&
-        (r = parse_list(v, x, field(w, "plans", "canaries"), 0, AL_CONFIG_CANARIES_MAX,
-                        AL_CONFIG_CANARY_MAX, canary_item, 1, &p->canaries, &p->n_canaries)) != 0)
+        (r = parse_list(v, x, field(w, "plans", "canaries"), AL_CONFIG_STRINGS, canary_item, 1,
+                        &p->canaries, &p->n_canaries)) != 0)
         return r;
     return 0;
 }
@@ -1072,22 +1115,15 @@ parse_plans(const cJSON *obj, const struct ctx *x, struct al_config_plans *p)
 static int
 parse_root(const cJSON *root, const struct ctx *x, struct al_config *c)
 {
-    const char *str = NULL;
     const cJSON *v;
-    char *path = NULL;
     int r;
 
     if (!cJSON_IsObject(root))
         return al__fail(AL_EJSONTYPE, "the configuration must be a JSON object");
     if ((r = closed(root, "", NULL, "")) != 0)
         return r;
-    if ((v = cJSON_GetObjectItemCaseSensitive(root, "approver_pubkey")) != NULL) {
-        if ((r = get_string(v, "approver_pubkey", AL_CONFIG_PATH_MAX, &str)) != 0 ||
-            (r = expand_path(x, "approver_pubkey", str, 0, &path)) != 0)
-            return r;
-        free(c->approver_pubkey);
-        c->approver_pubkey = path;
-    }
+    if ((r = read_path(root, x, "", "approver_pubkey", &c->approver_pubkey)) != 0)
+        return r;
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "offline")) != NULL &&
         (r = parse_side(v, x, AL_SIDE_OFFLINE, &c->side[AL_SIDE_OFFLINE])) != 0)
         return r;
@@ -1274,10 +1310,138 @@ al_config_free(struct al_config *c)
 
 /* ---- queries ----------------------------------------------------------------------- */
 
-const char *const *
+const struct al_config_field *
 al_config_fields(void)
 {
     return fields;
+}
+
+/* ---- printing ---------------------------------------------------------------------- */
+
+/* Appends the string s to the array a. 0 or AL_ENOMEM. */
+static int
+append(cJSON *a, const char *s)
+{
+    cJSON *item = cJSON_CreateString(s);
+
+    if (item == NULL)
+        return AL_ENOMEM;
+    /* Fails only for a NULL argument, which neither is here. */
+    cJSON_AddItemToArray(a, item); /* transferred */
+    return 0;
+}
+
+/* Adds the array of the n strings v as member key of obj. 0 or AL_ENOMEM. */
+static int
+add_strv(cJSON *obj, const char *key, char *const *v, size_t n)
+{
+    cJSON *a = cJSON_AddArrayToObject(obj, key);
+    size_t i;
+
+    if (a == NULL)
+        return AL_ENOMEM;
+    for (i = 0; i < n; i++)
+        if (append(a, v[i]) != 0)
+            return AL_ENOMEM;
+    return 0;
+}
+
+static int
+add_number(cJSON *obj, const char *key, uint64_t n)
+{
+    return cJSON_AddNumberToObject(obj, key, (double)n) != NULL ? 0 : AL_ENOMEM;
+}
+
+static int
+add_limits(cJSON *side, const struct al_limits *l)
+{
+    cJSON *o = cJSON_AddObjectToObject(side, "limits");
+
+    if (o == NULL || add_number(o, "memory_mb", l->memory_bytes >> 20) != 0 ||
+        add_number(o, "pids", l->pids) != 0 || add_number(o, "wall_s", l->wall_s) != 0 ||
+        add_number(o, "cpu_s", l->cpu_s) != 0 ||
+        add_number(o, "outbox_kb", l->outbox_bytes / 1024) != 0 ||
+        add_number(o, "nofile", l->nofile) != 0)
+        return AL_ENOMEM;
+    return 0;
+}
+
+/* online.allow as the rules' normalised texts, online.resolve as "host:port": "ip:port". */
+static int
+add_egress(cJSON *side, const struct al_config_side *s)
+{
+    char key[AL_HOSTNAME_MAX + 8], val[INET6_ADDRSTRLEN + 8];
+    cJSON *a = cJSON_AddArrayToObject(side, "allow"), *o;
+    size_t i;
+
+    if (a == NULL)
+        return AL_ENOMEM;
+    for (i = 0; i < s->n_allow; i++)
+        if (append(a, s->allow[i].text) != 0)
+            return AL_ENOMEM;
+    if ((o = cJSON_AddObjectToObject(side, "resolve")) == NULL)
+        return AL_ENOMEM;
+    for (i = 0; i < s->n_resolve; i++) {
+        snprintf(key, sizeof(key), "%s:%u", s->resolve[i].host, s->resolve[i].port);
+        if (s->resolve[i].kind == AL_HOST_IPV6)
+            snprintf(val, sizeof(val), "[%s]:%u", s->resolve[i].addr_text, s->resolve[i].addr_port);
+        else
+            snprintf(val, sizeof(val), "%s:%u", s->resolve[i].addr_text, s->resolve[i].addr_port);
+        if (cJSON_AddStringToObject(o, key, val) == NULL)
+            return AL_ENOMEM;
+    }
+    return 0;
+}
+
+static int
+add_side(cJSON *root, enum al_side side, const struct al_config_side *s)
+{
+    cJSON *o = cJSON_AddObjectToObject(root, al_side_name(side));
+
+    if (o == NULL || add_strv(o, "command", s->argv, s->argc) != 0)
+        return AL_ENOMEM;
+    if (s->workspace != NULL && cJSON_AddStringToObject(o, "workspace", s->workspace) == NULL)
+        return AL_ENOMEM;
+    if (s->home != NULL && cJSON_AddStringToObject(o, "home", s->home) == NULL)
+        return AL_ENOMEM;
+    if (add_strv(o, "ro_binds", s->ro_binds, s->n_ro_binds) != 0 ||
+        add_strv(o, "env", s->env, s->n_env) != 0 || add_limits(o, &s->limits) != 0)
+        return AL_ENOMEM;
+    if (side == AL_SIDE_ONLINE)
+        return add_egress(o, s);
+    return 0;
+}
+
+int
+al_config_print(const struct al_config *c, char **out)
+{
+    const struct al_config_plans *p;
+    cJSON *root = NULL, *o;
+    char *text = NULL;
+    int r = AL_ENOMEM;
+
+    if (c == NULL)
+        return AL_EINVAL;
+    p = &c->plans;
+    if ((root = cJSON_CreateObject()) == NULL ||
+        cJSON_AddStringToObject(root, "approver_pubkey", c->approver_pubkey) == NULL ||
+        add_side(root, AL_SIDE_OFFLINE, &c->side[AL_SIDE_OFFLINE]) != 0 ||
+        add_side(root, AL_SIDE_ONLINE, &c->side[AL_SIDE_ONLINE]) != 0 ||
+        (o = cJSON_AddObjectToObject(root, "plans")) == NULL ||
+        add_number(o, "max_bytes", p->max_bytes) != 0 ||
+        add_number(o, "expire_h", p->expire_h) != 0 ||
+        add_strv(o, "canaries", p->canaries, p->n_canaries) != 0 ||
+        add_number(o, "max_pending", p->max_pending) != 0 ||
+        add_number(o, "max_proposals_per_session", p->max_proposals_per_session) != 0)
+        goto out;
+    /* cJSON's memory is cJSON_free's; the caller's is free's. */
+    if ((text = cJSON_Print(root)) == NULL || (*out = strdup(text)) == NULL)
+        goto out;
+    /* success */ r = 0;
+out:
+    cJSON_free(text);
+    cJSON_Delete(root);
+    return r;
 }
 
 /* Reads a host as a connection names it: a literal (IPv6 with or without brackets) or a

@@ -211,15 +211,56 @@ int al_config_load(const char *path, const char *home, const char *config_home,
 
 void al_config_free(struct al_config *c);
 
+/* The kind of value a field takes, as docs/config.md names it in its Type column. */
+enum al_config_type {
+    AL_CONFIG_PATH,    /* "path": a string, expanded and normalised as described above */
+    AL_CONFIG_UINT,    /* "whole number" */
+    AL_CONFIG_STRINGS, /* "array of strings" */
+    AL_CONFIG_PATHS,   /* "array of paths" */
+    AL_CONFIG_NAMES,   /* "array of variable names" */
+    AL_CONFIG_RULES,   /* "array of rule strings" (online.allow) */
+    AL_CONFIG_PINS,    /* "object" of "host:port": "ip:port" members (online.resolve) */
+};
+
 /*
- * Every field the parser accepts, as JSON paths ("approver_pubkey", "offline.limits.pids",
- * "online.resolve"), in the order of the schema above, ending with NULL. The parser checks
- * every object of the file against this list itself, so a field is accepted exactly when it
- * is listed here; objects that only group fields (offline, online, plans, <side>.limits) are
- * not listed. Static storage: never freed. docs/config.md and airlock.json(5) are tested
+ * One field of the file, as the parser reads it. The parser takes its limits from this
+ * table (al_config_fields), so what the table says is what the parser enforces.
+ */
+struct al_config_field {
+    const char *name; /* the JSON path: "approver_pubkey", "offline.limits.pids" */
+    enum al_config_type type;
+    /* AL_CONFIG_UINT: the smallest and largest value. Arrays and AL_CONFIG_PINS: the
+     * fewest and most items or members. AL_CONFIG_PATH: 0 and 0. */
+    uint64_t min, max;
+    /* The fewest and most bytes of each string: the value of a path, each item of an
+     * array, each value of online.resolve. 0 and 0 for a whole number. */
+    size_t len_min, len_max;
+    /* The default as the documentation writes it: JSON text for a whole number, an
+     * array or an object ("512", "[\"/bin/sh\"]", "{}"); for a path, the path, where "~"
+     * is the home directory and "$XDG_CONFIG_HOME" the configuration home. NULL when the
+     * field has no default (online.home: a fresh tmpfs home each session). */
+    const char *def;
+};
+
+/*
+ * Every field the parser accepts, in the order of the schema above, ending with an entry
+ * whose name is NULL. The parser checks every object of the file against these names, so
+ * a field is accepted exactly when it is listed here; objects that only group fields
+ * (offline, online, plans, <side>.limits) are not listed. The ranges and lengths are the
+ * ones the parser applies; the defaults are those of al_config_defaults, as unit.config
+ * checks. Static storage: never freed. docs/config.md and airlock.json(5) are tested
  * against it (docs.config).
  */
-const char *const *al_config_fields(void);
+const struct al_config_field *al_config_fields(void);
+
+/*
+ * The effective configuration c as JSON text in the file's own schema: every field, in
+ * the order of al_config_fields, with paths as the parser stored them (expanded and
+ * normalised), limits in the file's units, and online.home left out when there is none.
+ * Parsing the text gives c back. On success *out is a NUL-terminated string the caller
+ * frees with free(). AL_EINVAL if c is NULL, AL_ENOMEM.
+ */
+int al_config_print(const struct al_config *c, char **out) AL_WUR;
 
 /*
  * Whether the online allowlist lets a connection to host:port through. Returns 1 and sets

@@ -2,7 +2,8 @@
  * Unit tests: airlock.json. The brief's example and the other golden files parse to the
  * values they say; the embedded defaults; every hostile vector fails with its exact code
  * and a detail that starts with the field's path; limits and counts at their boundaries;
- * loading from a file; and the egress allowlist, case by case.
+ * loading from a file; the egress allowlist, case by case; and the table of fields against
+ * the defaults the parser applies and the JSON it prints.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,6 +19,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include <cjson/cJSON.h>
 
 #include <airlock/config.h>
 
@@ -794,16 +797,136 @@ test_load(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* The member at the JSON path name ("offline.limits.pids") of tree, or NULL. */
+static const cJSON *
+member(const cJSON *tree, const char *name)
+{
+    char part[128];
+    const char *p = name, *dot;
+    size_t n;
+
+    while (tree != NULL && *p != '\0') {
+        dot = strchr(p, '.');
+        n = dot != NULL ? (size_t)(dot - p) : strlen(p);
+        assert_true(n < sizeof(part));
+        memcpy(part, p, n);
+        part[n] = '\0';
+        tree = cJSON_GetObjectItemCaseSensitive(tree, part);
+        p += n + (dot != NULL);
+    }
+    return tree;
+}
+
+/* The table is well formed, and its defaults are the ones al_config_defaults applies, as
+ * al_config_print shows them: the documentation states the table, so it must not lie. */
+static void
+test_fields_table(void **state)
+{
+    const struct al_config_field *f, *g;
+    struct al_config *d = NULL;
+    char *text = NULL, path[256];
+    cJSON *printed, *want;
+    const cJSON *got;
+    size_t n = 0;
+
+    (void)state;
+    assert_int_equal(al_config_defaults(HOME, NULL, &d), 0);
+    assert_int_equal(al_config_print(d, &text), 0);
+    assert_non_null(printed = cJSON_Parse(text));
+    for (f = al_config_fields(); f->name != NULL; f++, n++) {
+        for (g = al_config_fields(); g != f; g++)
+            if (strcmp(g->name, f->name) == 0)
+                fail_msg("%s is listed twice", f->name);
+        if (f->min > f->max || f->len_min > f->len_max)
+            fail_msg("%s: an empty range", f->name);
+        if ((f->type == AL_CONFIG_UINT) != (f->len_max == 0))
+            fail_msg("%s: only a whole number has no length", f->name);
+        got = member(printed, f->name);
+        if (f->def == NULL) {
+            if (got != NULL)
+                fail_msg("%s has no default, but al_config_print shows one", f->name);
+            continue;
+        }
+        if (got == NULL)
+            fail_msg("%s: al_config_print leaves it out", f->name);
+        if (f->type == AL_CONFIG_PATH) {
+            if (strncmp(f->def, "~/", 2) == 0)
+                snprintf(path, sizeof(path), "%s%s", HOME, f->def + 1);
+            else if (strncmp(f->def, "$XDG_CONFIG_HOME/", 17) == 0)
+                snprintf(path, sizeof(path), "%s/.config%s", HOME, f->def + 16);
+            else
+                snprintf(path, sizeof(path), "%s", f->def);
+            if (!cJSON_IsString(got) || strcmp(got->valuestring, path) != 0)
+                fail_msg("%s: the table says %s, the defaults are %s", f->name, path,
+                         cJSON_IsString(got) ? got->valuestring : "(not a string)");
+            continue;
+        }
+        assert_non_null(want = cJSON_Parse(f->def));
+        if (!cJSON_Compare(want, got, 1))
+            fail_msg("%s: the table says %s, the defaults are %s", f->name, f->def,
+                     cJSON_PrintUnformatted(got));
+        if (f->type == AL_CONFIG_UINT &&
+            (want->valuedouble < (double)f->min || want->valuedouble > (double)f->max))
+            fail_msg("%s: the default %s is out of its own range", f->name, f->def);
+        cJSON_Delete(want);
+    }
+    assert_true(n >= 28);
+    cJSON_Delete(printed);
+    free(text);
+    al_config_free(d);
+}
+
+/* What al_config_print writes of c parses back to a configuration printed the same. */
+static void
+round_trip(struct al_config *c)
+{
+    struct al_config *again = NULL;
+    char *text = NULL, *text2 = NULL;
+
+    assert_int_equal(al_config_print(c, &text), 0);
+    if (parse(text, &again) != 0)
+        fail_msg("%s: %s", al_errdetail(), text);
+    assert_int_equal(al_config_print(again, &text2), 0);
+    assert_string_equal(text, text2);
+    free(text);
+    free(text2);
+    al_config_free(again);
+    al_config_free(c);
+}
+
+static void
+test_print_round_trip(void **state)
+{
+    struct al_config *c = NULL;
+    char *text = NULL;
+
+    (void)state;
+    round_trip(parse_vector("config/golden/full.json"));
+    assert_int_equal(parse("{\"online\":{\"home\":\"~/agent-home\"}}", &c), 0);
+    assert_int_equal(al_config_print(c, &text), 0);
+    assert_non_null(strstr(text, "\"/home/u/agent-home\""));
+    free(text);
+    round_trip(c);
+    assert_int_equal(al_config_print(NULL, &text), AL_EINVAL);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_brief_example), cmocka_unit_test(test_golden_full),
-        cmocka_unit_test(test_defaults),      cmocka_unit_test(test_hostile_vectors),
-        cmocka_unit_test(test_limit_ranges),  cmocka_unit_test(test_counts_and_lengths),
-        cmocka_unit_test(test_placeholders),  cmocka_unit_test(test_paths),
-        cmocka_unit_test(test_allow_match),   cmocka_unit_test(test_pins_and_env),
+        cmocka_unit_test(test_brief_example),
+        cmocka_unit_test(test_golden_full),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_hostile_vectors),
+        cmocka_unit_test(test_limit_ranges),
+        cmocka_unit_test(test_counts_and_lengths),
+        cmocka_unit_test(test_placeholders),
+        cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_allow_match),
+        cmocka_unit_test(test_pins_and_env),
         cmocka_unit_test(test_load),
+        cmocka_unit_test(test_fields_table),
+        cmocka_unit_test(test_print_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
