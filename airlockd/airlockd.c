@@ -23,7 +23,8 @@
 #include <airlock/paths.h>
 
 static const char usage_text[] =
-    "usage: airlockd [--config FILE] [--daemon | --check-config] [--help] [--version]\n"
+    "usage: airlockd [--config FILE] [--daemon | --check-config [--print]]\n"
+    "       airlockd --help | --version\n"
     "\n"
     "The airlock supervisor: runs compartment sessions, collects their proposals, holds\n"
     "them until a person approves or rejects them, and delivers approved plans into a\n"
@@ -34,6 +35,8 @@ static const char usage_text[] =
     "  --daemon        detach from the terminal once the control socket is listening\n"
     "  --check-config  check the configuration as a start or SIGHUP would, say what\n"
     "                  is wrong (exit 1) or that it is valid (exit 0), and stop\n"
+    "  --print         with --check-config: print the effective configuration (the file\n"
+    "                  over the defaults) as JSON instead of saying that it is valid\n"
     "\n"
     "State: $XDG_STATE_HOME/airlock/ (plans, sessions, audit.jsonl)\n"
     "Control socket: $XDG_RUNTIME_DIR/airlock/airlockd.sock\n"
@@ -302,13 +305,18 @@ int
 main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"daemon", no_argument, NULL, 'd'},
-        {"check-config", no_argument, NULL, 'C'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"daemon", no_argument, NULL, 'd'},
+        {"check-config", no_argument, NULL, 'C'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"print", no_argument, NULL, 'P'},
+        {NULL, 0, NULL, 0},
     };
     struct daemon d;
     char audit_path[4096 + 32];
-    int o, r, background = 0, check = 0, ready_fd = -1;
+    int o, r, background = 0, check = 0, print = 0, ready_fd = -1;
+    char *text = NULL;
     cJSON *data;
 
     al_log_init("airlockd");
@@ -323,6 +331,9 @@ main(int argc, char **argv)
             break;
         case 'C':
             check = 1;
+            break;
+        case 'P':
+            print = 1;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -343,6 +354,10 @@ main(int argc, char **argv)
         fputs("airlockd: --check-config and --daemon do not go together\n", stderr);
         return 2;
     }
+    if (print && !check) {
+        fputs("airlockd: --print goes with --check-config\n", stderr);
+        return 2;
+    }
     if ((r = al_init()) != 0 || (r = al_paths_home(d.home, sizeof(d.home))) != 0)
         goto fail;
     /* The daemon's own directories first: the configuration is checked against them. A
@@ -359,10 +374,16 @@ main(int argc, char **argv)
     }
     if (check) {
         load_approver(&d); /* a missing key is a warning, as at a start */
-        printf("airlockd: configuration %s is valid\n",
-               d.config_used[0] ? d.config_used : "(embedded defaults: no file)");
+        if (print && (r = al_config_print(d.config, &text)) != 0)
+            goto fail;
+        if (print)
+            puts(text);
+        else
+            printf("airlockd: configuration %s is valid\n",
+                   d.config_used[0] ? d.config_used : "(embedded defaults: no file)");
+        free(text);
         al_config_free(d.config);
-        return 0;
+        return fflush(stdout) == 0 ? 0 : 1;
     }
     load_approver(&d);
     d.crash_at = getenv("AIRLOCK_TEST_CRASH");
