@@ -137,6 +137,39 @@ cli_copy(char *dst, size_t dstlen, const char *src)
 }
 
 /*
+ * Where a file we install is: <this program's directory>/<rel>/<name> when that exists (an
+ * install under any prefix, `cmake --install --prefix` included), else <full>/<name> (the
+ * configured prefix), else <AIRLOCK_SOURCE_DIR>/<src> (a build tree), else NULL.
+ */
+const char *
+cli_installed_file(const char *rel, const char *full, const char *name, const char *src, char *out,
+                   size_t outlen)
+{
+    char self[4096], *slash, *real;
+    ssize_t n;
+
+    if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+        self[n] = '\0';
+        if ((slash = strrchr(self, '/')) != NULL) {
+            *slash = '\0';
+            if (snprintf(out, outlen, "%s/%s/%s", self, rel, name) < (int)outlen &&
+                (real = realpath(out, NULL)) != NULL) {
+                n = snprintf(out, outlen, "%s", real);
+                free(real);
+                if (n < (ssize_t)outlen)
+                    return out;
+            }
+        }
+    }
+    if (snprintf(out, outlen, "%s/%s", full, name) < (int)outlen && access(out, R_OK) == 0)
+        return out;
+    if (snprintf(out, outlen, "%s/%s", AIRLOCK_SOURCE_DIR, src) < (int)outlen &&
+        access(out, R_OK) == 0)
+        return out;
+    return NULL;
+}
+
+/*
  * A byte at a time with read(2), so that no copy of a passphrase is left in a stdio buffer
  * and nothing after the line is taken from a shared stdin.
  */

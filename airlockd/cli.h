@@ -77,6 +77,15 @@ int64_t cli_now_ms(void);
 /* Copies src into dst; -1 if it does not fit (never a silently cut path). */
 int cli_copy(char *dst, size_t dstlen, const char *src);
 
+/*
+ * Where a file airlock installs is: <this program's directory>/<rel>/<name> when it exists
+ * (an install under any prefix), else <full>/<name> (the configured prefix), else
+ * <source tree>/<src> (a build tree). rel and full come from the build (AIRLOCK_BIN_TO_*,
+ * AIRLOCK_*DIR). Returns out, or NULL when none is readable.
+ */
+const char *cli_installed_file(const char *rel, const char *full, const char *name, const char *src,
+                               char *out, size_t outlen);
+
 /* Reads a regular file named by the person (links followed) into b. */
 #define cli_read_file(path, b) al_buf_read_path((b), (path), 0)
 

@@ -38,34 +38,18 @@ static const char bench_help[] =
     "Exit status: 0 when the harness ran (attacks that got through are results, not\n"
     "errors), 1 when it broke, 77 when this machine cannot run it.\n";
 
-static int
-readable(const char *p)
-{
-    return access(p, R_OK) == 0;
-}
-
 /* Where the script is: see bench_help. */
 static int
-find_script(const char *self, char *out)
+find_script(char *out)
 {
     const char *v = getenv("AIRLOCK_BENCH_ATTACKS");
-    char dir[BENCH_PATH];
-    char *slash;
 
     if (v != NULL && v[0] != '\0')
-        return readable(v) && cli_copy(out, BENCH_PATH, v) == 0 ? 0 : -1;
-    if (cli_copy(dir, sizeof(dir), self) == 0 && (slash = strrchr(dir, '/')) != NULL) {
-        *slash = '\0';
-        if (snprintf(out, BENCH_PATH, "%s/../share/airlock/bench/bench_attacks.py", dir) <
-                BENCH_PATH &&
-            readable(out))
-            return 0;
-    }
-    if (snprintf(out, BENCH_PATH, "%s/tests/bench/bench_attacks.py", AIRLOCK_SOURCE_DIR) <
-            BENCH_PATH &&
-        readable(out))
-        return 0;
-    return -1;
+        return access(v, R_OK) == 0 && cli_copy(out, BENCH_PATH, v) == 0 ? 0 : -1;
+    return cli_installed_file(AIRLOCK_BIN_TO_DATADIR, AIRLOCK_DATADIR, "bench/bench_attacks.py",
+                              "tests/bench/bench_attacks.py", out, BENCH_PATH) != NULL
+               ? 0
+               : -1;
 }
 
 int
@@ -88,7 +72,7 @@ cmd_bench(int argc, char **argv)
         return CLI_FAIL;
     }
     self[n] = '\0';
-    if (find_script(self, script) != 0) {
+    if (find_script(script) != 0) {
         fprintf(stderr,
                 "airlock %s: bench_attacks.py is neither installed nor in the source tree %s; "
                 "set $AIRLOCK_BENCH_ATTACKS\n",

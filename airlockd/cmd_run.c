@@ -471,39 +471,6 @@ static const char check_help[] =
     "it says so and names the AppArmor profile that allows airlock.\n";
 
 /*
- * Where a file we install is: <this program's directory>/<rel>/<name> when that exists (an
- * install under any prefix, `cmake --install --prefix` included), else <full>/<name> (the
- * configured prefix), else <AIRLOCK_SOURCE_DIR>/<src> (a build tree), else NULL.
- */
-static const char *
-our_file(const char *rel, const char *full, const char *name, const char *src, char *out,
-         size_t outlen)
-{
-    char self[4096], *slash, *real;
-    ssize_t n;
-
-    if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
-        self[n] = '\0';
-        if ((slash = strrchr(self, '/')) != NULL) {
-            *slash = '\0';
-            if (snprintf(out, outlen, "%s/%s/%s", self, rel, name) < (int)outlen &&
-                (real = realpath(out, NULL)) != NULL) {
-                n = snprintf(out, outlen, "%s", real);
-                free(real);
-                if (n < (ssize_t)outlen)
-                    return out;
-            }
-        }
-    }
-    if (snprintf(out, outlen, "%s/%s", full, name) < (int)outlen && access(out, R_OK) == 0)
-        return out;
-    if (snprintf(out, outlen, "%s/%s", AIRLOCK_SOURCE_DIR, src) < (int)outlen &&
-        access(out, R_OK) == 0)
-        return out;
-    return NULL;
-}
-
-/*
  * What to do under Ubuntu's AppArmor restriction on user namespaces: the profile that grants
  * airlock and airlockd the `userns` permission, how to load it, and where the documentation
  * says more. Printed indented under the line it explains.
@@ -513,10 +480,10 @@ apparmor_advice(void)
 {
     static const char ind[] = "                     ";
     char profile[4096], doc[4096], self[4096];
-    const char *p = our_file(AIRLOCK_BIN_TO_DATADIR, AIRLOCK_DATADIR, "apparmor/airlock",
-                             "examples/apparmor/airlock", profile, sizeof(profile));
-    const char *d = our_file(AIRLOCK_BIN_TO_DOCDIR, AIRLOCK_DOCDIR, "install.md", "docs/install.md",
-                             doc, sizeof(doc));
+    const char *p = cli_installed_file(AIRLOCK_BIN_TO_DATADIR, AIRLOCK_DATADIR, "apparmor/airlock",
+                                       "examples/apparmor/airlock", profile, sizeof(profile));
+    const char *d = cli_installed_file(AIRLOCK_BIN_TO_DOCDIR, AIRLOCK_DOCDIR, "install.md",
+                                       "docs/install.md", doc, sizeof(doc));
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
     self[n > 0 ? n : 0] = '\0';
