@@ -482,7 +482,7 @@ apparmor_advice(void)
     char profile[4096], doc[4096], self[4096];
     const char *p = cli_installed_file(AIRLOCK_BIN_TO_DATADIR, AIRLOCK_DATADIR, "apparmor/airlock",
                                        "examples/apparmor/airlock", profile, sizeof(profile));
-    const char *d = cli_installed_file(AIRLOCK_BIN_TO_DOCDIR, AIRLOCK_DOCDIR, "install.md",
+    const char *d = cli_installed_file(AIRLOCK_BIN_TO_DOCDIR, AIRLOCK_DOCDIR, "docs/install.md",
                                        "docs/install.md", doc, sizeof(doc));
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 

@@ -94,8 +94,44 @@ if MANPATH="$prefix/share/man" man -w airlock.json >"$tmp/out" 2>&1 &&
 else not_ok "man -w airlock.json with MANPATH=$prefix/share/man: $(cat "$tmp/out")"; fi
 
 doc=$prefix/share/doc/airlock
-for f in README.md install.md guide.md examples/household.json examples/research.json \
-    examples/README.md; do
+if [ -x "$doc/examples/agents/notes-agent.sh" ]; then
+    ok "the recipes' notes-agent.sh is installed executable"
+else not_ok "share/doc/airlock/examples/agents/notes-agent.sh is not executable"; fi
+# The installed pages link to each other and to the examples as the repository does; a
+# link into the source tree (tests/, lib/) is for readers of a clone and is not counted.
+st=0
+python3 - "$doc" >"$tmp/links" <<'PY' || st=$?
+import os, re, sys
+root = sys.argv[1]
+bad = checked = 0
+for d, _, files in os.walk(root):
+    for f in files:
+        if not f.endswith(".md"):
+            continue
+        page = os.path.join(d, f)
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", open(page).read()):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path = os.path.normpath(os.path.join(d, target))
+            top = os.path.relpath(path, root).split(os.sep)[0]
+            if top not in ("docs", "examples", "README.md"):
+                continue
+            checked += 1
+            if not os.path.exists(path):
+                bad += 1
+                print("broken: %s -> %s" % (os.path.relpath(page, root), target))
+print("checked %d" % checked)
+sys.exit(1 if bad else 0)
+PY
+if [ "$st" = 0 ] && grep -q '^checked [1-9]' "$tmp/links"; then
+    ok "installed docs: every link to docs/ and examples/ resolves ($(tail -1 "$tmp/links"))"
+else
+    not_ok "installed docs have broken links"
+    sed 's/^/    /' "$tmp/links"
+fi
+for f in README.md docs/install.md docs/guide.md docs/formats/control.md \
+    examples/configs/household.json examples/configs/research.json examples/configs/README.md \
+    examples/agents/notes-agent.sh; do
     if [ -f "$doc/$f" ]; then ok "share/doc/airlock/$f installed"; else not_ok "share/doc/airlock/$f missing"; fi
 done
 
@@ -226,7 +262,7 @@ wait_for() {
 
 mkdir -p "$XDG_CONFIG_HOME/airlock"
 for cfg in household research; do
-    cp "$doc/examples/$cfg.json" "$XDG_CONFIG_HOME/airlock/airlock.json"
+    cp "$doc/examples/configs/$cfg.json" "$XDG_CONFIG_HOME/airlock/airlock.json"
     : >"$tmp/daemon.log"
     python3 "$here/unit_exec.py" "$unit" 2>"$tmp/daemon.log" &
     dpid=$!
@@ -313,7 +349,7 @@ expect_grep "  sudo install -m 644 $profile /etc/apparmor.d/airlock\$" "$tmp/aa"
 expect_grep "  sudo apparmor_parser -r /etc/apparmor.d/airlock\$" "$tmp/aa" "and how to load it"
 expect_grep "^ *$prefix/bin/airlock: add its directory to the profile's" "$tmp/aa" \
     "it says the profile does not cover this prefix"
-expect_grep "^ *$doc/install.md\.\$" "$tmp/aa" "it points to the installed install.md"
+expect_grep "^ *$doc/docs/install.md\.\$" "$tmp/aa" "it points to the installed install.md"
 expect_grep "See \"Ubuntu 23.10 and later: AppArmor's restriction\" in" "$tmp/aa" \
     "and to its section on the restriction"
 echo 0 >"$tmp/sysctl/kernel/apparmor_restrict_unprivileged_userns"
