@@ -2,6 +2,8 @@
 # run.sh BUILD_DIR SECONDS: runs each libFuzzer target for SECONDS on a scratch copy of its
 # committed corpus. Exits non-zero if any target finds a crash, leak or timeout; the
 # reproducer is left in BUILD_DIR/fuzz-findings/ to be added to the corpus once fixed.
+# The targets are the fuzz_* programs the build made, so the one list is FUZZ_TARGETS in
+# tests/fuzz/CMakeLists.txt.
 set -eu
 build=$1
 seconds=$2
@@ -9,7 +11,15 @@ src=$(cd "$(dirname "$0")" && pwd)
 out=$build/fuzz-findings
 mkdir -p "$out"
 status=0
-for t in manifest artifact signature config store_state egress scan; do
+targets=
+for bin in "$build"/tests/fuzz/fuzz_*; do
+    [ -x "$bin" ] && targets="$targets ${bin##*/fuzz_}"
+done
+if [ -z "$targets" ]; then
+    echo "fuzz: no fuzz_* programs in $build/tests/fuzz (configure with -DAIRLOCK_FUZZ=ON)"
+    exit 1
+fi
+for t in $targets; do
     work=$(mktemp -d)
     cp "$src/corpus/$t/"* "$work/"
     echo "fuzz: $t for ${seconds}s"
