@@ -569,7 +569,10 @@ build_env(const struct al_config_side *cs, enum al_side side, const char *plan_i
     if (env == NULL)
         return NULL;
     for (i = 0; i < cs->n_env; i++) {
-        if (al_config_env_overridden(side, cs->env[i]) || (v = getenv(cs->env[i])) == NULL)
+        /* The plan's variables are ours to set, or to leave unset: a value from our own
+         * environment would name another plan. */
+        if (al_config_env_overridden(side, cs->env[i]) || strcmp(cs->env[i], "AIRLOCK_PLAN") == 0 ||
+            strcmp(cs->env[i], "AIRLOCK_PLAN_ID") == 0 || (v = getenv(cs->env[i])) == NULL)
             continue;
         if ((env[n++] = env_entry(cs->env[i], v)) == NULL)
             goto fail;

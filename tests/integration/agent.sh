@@ -67,6 +67,7 @@ fetch:*)
     curl -sS -o "$out/page.md" -w 'status %{http_code}\n' "${task#fetch:}"
     ;;
 copy:*) cp "/workspace/${task#copy:}" "$out/plan.md" ;;
+env:*) env | grep "^${task#env:}" | sort >"$out/env.md" ;;
 sleep) sleep 300 ;;
 *) echo "unknown task" ;;
 esac

@@ -345,6 +345,69 @@ try:
     else:
         print("# memory-limit reason: needs the cgroup v1 memory controller (root); not checked")
 
+    # ---- the environment: listed variables pass, the plan's variables are airlockd's ----
+    w2 = World(extra_config={"offline": {"env": ["AIRLOCK_TEST_PASSED", "AIRLOCK_PLAN",
+                                                 "AIRLOCK_PLAN_ID"]},
+                             "online": {"env": ["AIRLOCK_TEST_PASSED"]}})
+    w2.env.update(AIRLOCK_TEST_PASSED="yes", AIRLOCK_TEST_KEPT="no",
+                  AIRLOCK_PLAN="/workspace/forged.md", AIRLOCK_PLAN_ID="forged")
+    try:
+        w2.start()
+        sid = w2.req("start", side="offline", task="env:AIRLOCK_")["session"]["id"]
+        w2.wait_ended(sid)
+        ps = [p for p in w2.plans("pending") if p["session"] == sid]
+        env = w2.artifact(ps[0]["id"]).decode("utf-8", "replace") if ps else ""
+        t.check("AIRLOCK_TEST_PASSED=yes" in env,
+                "control: a variable the configuration lists reaches the compartment", env)
+        t.check("AIRLOCK_TEST_KEPT" not in env, "one it does not list stays out", env)
+        t.check("AIRLOCK_PLAN" not in env,
+                "a session no plan started has no AIRLOCK_PLAN or AIRLOCK_PLAN_ID, even listed "
+                "and set in airlockd's environment", env)
+        sid = w2.req("start", side="online", task="propose:plan for the env check")
+        w2.wait_ended(sid["session"]["id"])
+        p = [p for p in w2.plans("pending") if p["session"] == sid["session"]["id"]][0]
+        r = w2.req("approve", id=p["id"], signature=w2.sign(p["id"]))
+        w2.wait_ended(r["session"]["id"])
+        with open(w2.ws + "/runs.txt") as f:
+            got = f.read().split()
+        t.check(got == [p["id"]],
+                "a session a plan started gets airlockd's AIRLOCK_PLAN_ID, not the one listed "
+                "in env and set in airlockd's environment", got)
+    finally:
+        w2.cleanup()
+
+    # ---- a session that cannot start says why: in the reply, from airlock start, in the
+    # daemon's log ----
+    w2 = World()
+    models = w2.base + "/models"
+    with open(w2.config_path) as f:
+        cfg = json.load(f)
+    cfg["offline"]["ro_binds"].append(models)
+    with open(w2.config_path, "w") as f:
+        json.dump(cfg, f)
+    try:
+        w2.start()
+        r = w2.req("start", side="offline", task="x")
+        t.check(not r.get("ok") and r.get("error") == "ESANDBOX" and
+                models + ": No such file or directory" in r.get("detail", ""),
+                "a start refused for a missing ro_binds path names it in the reply's detail", r)
+        cli = subprocess.run([AIRLOCK, "start", "offline", "x"], env=w2.env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             timeout=30)
+        t.check(cli.returncode == 1 and "[ESANDBOX]: ro_binds: " + models in cli.stderr,
+                "airlock start prints the cause", cli.stderr)
+        t.check("warning: offline session could not start" in w2.logtext() and
+                "ro_binds: " + models in w2.logtext(),
+                "airlockd logs the cause as a warning", w2.logtext())
+        os.mkdir(models)
+        cli = subprocess.run([AIRLOCK, "start", "offline", "x"], env=w2.env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             timeout=30)
+        t.check(cli.returncode == 0 and cli.stdout.startswith("offline-"),
+                "control: with the directory present the session starts", cli.stderr)
+    finally:
+        w2.cleanup()
+
     # ---- the control socket's defences ----
     c = w.conn()
     c.send_raw(b'{"op": "status",\n')
