@@ -627,7 +627,7 @@ session_start(struct daemon *d, const struct session_start *st, struct session *
     const struct al_config_side *cs = &d->config->side[st->side];
     struct al_compartment_spec spec;
     struct session *s = NULL;
-    char **argv = NULL, **env = NULL, dir[4096 + 64], path[4096 + 96];
+    char **argv = NULL, **env = NULL, dir[4096 + 64], path[4096 + 96], why[512];
     const char *plan_path = st->plan_id != NULL ? "/airlock/inbox/plan.md" : "";
     cJSON *data, *ev;
     size_t i;
@@ -686,11 +686,15 @@ session_start(struct daemon *d, const struct session_start *st, struct session *
     spec.env = env;
     spec.gated = st->gated;
     if ((r = al_compartment_start(&spec, &s->c)) != 0) {
+        /* The cause (a missing ro_binds path, a refused namespace) is the reply's detail:
+         * writing the audit record may overwrite al_errdetail(), so it is kept aside. */
+        snprintf(why, sizeof(why), "%s", al_errdetail());
         data = cJSON_CreateObject();
         cJSON_AddStringToObject(data, "side", al_side_name(st->side));
         cJSON_AddStringToObject(data, "error", al_errname(r));
-        cJSON_AddStringToObject(data, "detail", al_errdetail());
+        cJSON_AddStringToObject(data, "detail", why);
         daemon_audit(d, "session.failed", data);
+        r = al__fail(r, "%s", why);
         goto out;
     }
     s->started = time(NULL);
@@ -731,12 +735,14 @@ session_start(struct daemon *d, const struct session_start *st, struct session *
     if (st->side == AL_SIDE_ONLINE &&
         (r = proxy_start(d->loop, al_compartment_listener(s->c), d->config, NULL, on_egress, s,
                          &s->proxy)) != 0) {
-        r = al__fail(r, "starting the egress proxy");
+        r = al__prefix(r, "starting the egress proxy");
+        snprintf(why, sizeof(why), "%s", al_errdetail()); /* stopping writes records */
         s->next = d->sessions;
         d->sessions = s;
         d->n_sessions++;
         session_stop(s, "failed to start");
         s = NULL; /* transferred to the list, ended */
+        r = al__fail(r, "%s", why);
         goto out;
     }
     s->next = d->sessions;
@@ -760,6 +766,9 @@ session_start(struct daemon *d, const struct session_start *st, struct session *
     s = NULL; /* transferred to the list */
     /* success */ r = 0;
 out:
+    if (r != 0)
+        al_warn("%s session could not start: %s [%s]: %s", al_side_name(st->side), al_strerror(r),
+                al_errname(r), al_errdetail());
     free_strv(argv);
     free_strv(env);
     if (s != NULL) {
