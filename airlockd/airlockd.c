@@ -3,8 +3,9 @@
  * loop and its signals.
  *
  * The daemon runs as the ordinary user, in the foreground unless --daemon is given, and
- * logs to stderr (the journal, under systemd). Nothing it does after the loop has started
- * exits the process: a failed session or a bad request is an event, not a crash.
+ * logs to stderr (the journal, under systemd; with --daemon, airlockd.log in the state
+ * directory). Nothing it does after the loop has started exits the process: a failed
+ * session or a bad request is an event, not a crash.
  */
 #include "daemon.h"
 
@@ -32,7 +33,9 @@ static const char usage_text[] =
     "\n"
     "  --config FILE   configuration (default $XDG_CONFIG_HOME/airlock/airlock.json;\n"
     "                  embedded defaults when that file does not exist)\n"
-    "  --daemon        detach from the terminal once the control socket is listening\n"
+    "  --daemon        detach from the terminal once the control socket is listening;\n"
+    "                  stdin is /dev/null, stdout and stderr are appended to\n"
+    "                  $XDG_STATE_HOME/airlock/airlockd.log (created 0600)\n"
     "  --check-config  check the configuration as a start or SIGHUP would, say what\n"
     "                  is wrong (exit 1) or that it is valid (exit 0), and stop\n"
     "  --print         with --check-config: print the effective configuration (the file\n"
@@ -252,29 +255,99 @@ daemon_shutdown(struct daemon *d)
     daemon_audit(d, "daemon.stop", data);
 }
 
-/* Forks into the background once the socket listens; the parent exits when the child
- * says it is ready, so `airlockd --daemon && airlock status` works. */
+/*
+ * Where a detached daemon's output goes: stdin from /dev/null, stdout and stderr appended
+ * to the log file, so that nothing it logs lands in the terminal it was started from (over
+ * airlock-tui, say). Both are opened before the fork, so a log file that cannot be opened is
+ * said on the caller's stderr and the start fails. The file is the user's own and 0600: the
+ * log names sessions, tasks and paths.
+ */
 static int
-detach(int *ready_fd)
+open_log(char *path, size_t pathlen, int *null_fd, int *log_fd)
 {
-    int p[2];
+    struct stat st;
+    int nfd = -1, lfd = -1, r;
+
+    if ((r = al_paths_state("airlockd.log", 1, path, pathlen)) != 0)
+        goto out;
+    if ((nfd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+        r = al__fail(-errno, "/dev/null");
+        goto out;
+    }
+    lfd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+    if (lfd < 0) {
+        r = al__fail(-errno, "log file %s", path);
+        goto out;
+    }
+    if (fstat(lfd, &st) != 0) {
+        r = al__fail(-errno, "log file %s", path);
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_uid != getuid()) {
+        r = al__fail(AL_EFILETYPE, "log file %s: not a regular file of uid %ld", path,
+                     (long)getuid());
+        goto out;
+    }
+    /* One left by an earlier version, or made by hand, is narrowed too. */
+    if ((st.st_mode & 07777) != 0600 && fchmod(lfd, 0600) != 0) {
+        r = al__fail(-errno, "log file %s: chmod 0600", path);
+        goto out;
+    }
+    *null_fd = nfd;
+    *log_fd = lfd;
+    nfd = lfd = -1; /* transferred */
+    /* success */ r = 0;
+out:
+    if (nfd >= 0)
+        close(nfd);
+    if (lfd >= 0)
+        close(lfd);
+    return r;
+}
+
+/* Forks into the background once the socket listens; the parent exits when the child
+ * says it is ready, so `airlockd --daemon && airlock status` works. The child's stdin,
+ * stdout and stderr become null_fd and log_fd (both closed here). */
+static int
+detach(const char *log_path, int null_fd, int log_fd, int *ready_fd)
+{
+    int p[2], r;
     pid_t pid;
     char b;
 
-    if (pipe2(p, O_CLOEXEC) != 0)
-        return -errno;
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        r = al__fail(-errno, "pipe");
+        goto out;
+    }
+    fflush(NULL);
     pid = fork();
-    if (pid < 0)
-        return -errno;
+    if (pid < 0) {
+        r = al__fail(-errno, "fork");
+        close(p[0]);
+        close(p[1]);
+        goto out;
+    }
     if (pid > 0) {
         close(p[1]);
-        _exit(read(p[0], &b, 1) == 1 ? 0 : 1);
+        if (read(p[0], &b, 1) == 1)
+            _exit(0);
+        /* The child's own words about it are in the log, not on this stderr. */
+        fprintf(stderr, "airlockd: the daemon did not start; see %s\n", log_path);
+        _exit(1);
     }
     close(p[0]);
-    if (setsid() < 0)
-        return -errno;
+    if (setsid() < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(log_fd, STDOUT_FILENO) < 0 ||
+        dup2(log_fd, STDERR_FILENO) < 0) {
+        r = al__fail(-errno, "detaching");
+        close(p[1]);
+        goto out;
+    }
     *ready_fd = p[1];
-    return 0;
+    /* success */ r = 0;
+out:
+    close(null_fd);
+    close(log_fd);
+    return r;
 }
 
 static int
@@ -314,8 +387,8 @@ main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct daemon d;
-    char audit_path[4096 + 32];
-    int o, r, background = 0, check = 0, print = 0, ready_fd = -1;
+    char audit_path[4096 + 32], log_path[4096];
+    int o, r, background = 0, check = 0, print = 0, ready_fd = -1, null_fd = -1, log_fd = -1;
     char *text = NULL;
     cJSON *data;
 
@@ -389,7 +462,8 @@ main(int argc, char **argv)
     d.crash_at = getenv("AIRLOCK_TEST_CRASH");
     /* Before the loop exists (libuv does not survive a fork untold); the parent waits
      * until the socket listens, so `airlockd --daemon && airlock status` works. */
-    if (background && (r = detach(&ready_fd)) != 0)
+    if (background && ((r = open_log(log_path, sizeof(log_path), &null_fd, &log_fd)) != 0 ||
+                       (r = detach(log_path, null_fd, log_fd, &ready_fd)) != 0))
         goto fail;
     snprintf(audit_path, sizeof(audit_path), "%s/audit.jsonl", d.state_dir);
     if ((r = al_audit_open(audit_path, &d.audit)) != 0 ||

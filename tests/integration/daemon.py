@@ -408,6 +408,53 @@ try:
     finally:
         w2.cleanup()
 
+    # ---- --daemon: detached, its output in the state directory's airlockd.log ----
+    w2 = World()
+    logfile = w2.state + "/airlock/airlockd.log"
+    dpid = None
+    try:
+        os.makedirs(logfile)  # a directory where the file goes: it cannot be opened
+        r = subprocess.run([AIRLOCKD, "--daemon"], env=w2.env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=30)
+        t.check(r.returncode == 1 and "log file " + logfile in r.stderr and
+                not os.path.exists(w2.sock),
+                "--daemon with a log file it cannot open says so on its caller's stderr and "
+                "exits 1", r.stderr)
+        os.rmdir(logfile)
+        r = subprocess.run([AIRLOCKD, "--daemon"], env=w2.env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=30)
+        st = w2.req("status")
+        dpid = st.get("pid")
+        t.check(r.returncode == 0 and st.get("ok") and dpid, "control: --daemon starts, exit 0",
+                (r.returncode, r.stderr, st))
+        fds = {}
+        for fd in (0, 1, 2):
+            try:
+                fds[fd] = os.readlink("/proc/%d/fd/%d" % (dpid, fd))
+            except OSError as e:
+                fds[fd] = str(e)
+        t.check(fds == {0: "/dev/null", 1: logfile, 2: logfile},
+                "the detached daemon reads /dev/null and writes to airlockd.log", fds)
+        t.check(stat.S_IMODE(os.stat(logfile).st_mode) == 0o600, "airlockd.log is mode 0600",
+                oct(os.stat(logfile).st_mode))
+        sid = w2.req("start", side="offline", task="x")["session"]["id"]
+        w2.wait_ended(sid)
+        with open(logfile) as f:
+            text = f.read()
+        t.check("session %s started" % sid in text, "the log file gets its log lines", text)
+        t.check("session %s started" % sid not in r.stdout + r.stderr,
+                "and the caller's terminal does not")
+        os.kill(dpid, signal.SIGTERM)
+        end = time.time() + 30
+        while os.path.exists("/proc/%d" % dpid) and time.time() < end:
+            time.sleep(0.05)
+        t.check(not os.path.exists("/proc/%d" % dpid), "the detached daemon stops on SIGTERM")
+        dpid = None
+    finally:
+        if dpid:
+            os.kill(dpid, signal.SIGKILL)
+        w2.cleanup()
+
     # ---- the control socket's defences ----
     c = w.conn()
     c.send_raw(b'{"op": "status",\n')
