@@ -152,6 +152,9 @@ void session_free_all(struct daemon *d);
  * as a new array the caller owns; NULL when out of memory. */
 cJSON *session_egress_records(const struct daemon *d);
 cJSON *session_json(const struct session *s);
+/* Appends at most max bytes of the transcript from offset to out and sets next to where the
+ * following read starts: offset plus the bytes read, so never less than offset (past the
+ * end, no bytes and next = offset). */
 int session_transcript(struct session *s, uint64_t offset, size_t max, struct al_buf *out,
                        uint64_t *next) AL_WUR;
 /* Queues terminal input from an attached client. */

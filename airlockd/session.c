@@ -487,9 +487,12 @@ session_transcript(struct session *s, uint64_t offset, size_t max, struct al_buf
     ssize_t n;
     int r;
 
-    if (offset > s->transcript_bytes)
-        offset = s->transcript_bytes;
-    want = s->transcript_bytes - offset < max ? (size_t)(s->transcript_bytes - offset) : max;
+    /* Past the end: no bytes, and the next read starts where the client asked, never
+     * before it (a client that holds more than the session recorded holds another
+     * transcript, and sees that from the size being less than its offset). */
+    want = 0;
+    if (offset < s->transcript_bytes)
+        want = s->transcript_bytes - offset < max ? (size_t)(s->transcript_bytes - offset) : max;
     if (want == 0) {
         *next = offset;
         return 0;

@@ -235,6 +235,15 @@ try:
     r = w.req("transcript", session=sid)
     t.check(b"hello-from-the-agent" in base64.b64decode(r["data"]),
             "the transcript records the agent's output", r)
+    size = r["size"]
+    r = w.req("transcript", session=sid, offset=size)
+    t.check(r.get("ok") and r["data"] == "" and r["offset"] == size and r["size"] >= size,
+            "control: a transcript read at the end has no data and stays at the end", r)
+    r = w.req("transcript", session=sid, offset=size + 1000)
+    t.check(r.get("ok") and r["data"] == "" and r["offset"] == size + 1000 and
+            r["size"] < size + 1000,
+            "a read past the end has no data, keeps the offset asked (never goes backwards) "
+            "and a size below it", r)
     c = Conn(w.sock, timeout=10)
     c.send_raw(json.dumps({"op": "attach", "session": sid, "rows": 30, "cols": 100}).encode() +
                b"\n")
