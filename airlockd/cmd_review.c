@@ -29,6 +29,7 @@
 #include <airlock/paths.h>
 #include <airlock/plan.h>
 #include <airlock/render.h>
+#include <airlock/scan.h>
 #include <airlock/sign.h>
 
 #define TRANSCRIPT_MAX 1048576 /* the daemon's largest transcript chunk */
@@ -207,23 +208,102 @@ ask_line(const char *prompt, char *p, size_t max)
     return n;
 }
 
-/* Prints the scanner's findings, each as escaped one-line JSON. */
+/*
+ * Prints a finding's message or visible rendering. The scanner made them with
+ * al_render_escape() (every control or hidden character already a token, a backslash
+ * doubled), so one that escaping would change in nothing but its backslashes is printed as
+ * it is: escaping it again would double the tokens' backslashes. Anything else is escaped,
+ * not trusted.
+ */
 static void
-put_findings(const cJSON *findings)
+put_rendered(const char *s)
 {
+    struct al_buf b;
+    size_t i, j = 0, n = strlen(s);
+    int same;
+
+    al_buf_init(&b, n * 10 + 64);
+    same = al_render_escape(s, n, AL_RENDER_ESCAPE_NEWLINE, &b) == 0;
+    for (i = 0; same && i < n; i++) {
+        same = j < b.len && b.data[j++] == s[i];
+        if (same && s[i] == '\\')
+            same = j < b.len && b.data[j++] == '\\';
+    }
+    if (same && j == b.len)
+        fputs(s, stdout);
+    else
+        cli_put_escaped(stdout, s);
+    al_buf_close(&b);
+}
+
+/* The line (from 1) of byte start in the plan's file path, or 0 when the plan has no such
+ * file or start is not within it. */
+static size_t
+line_of(const struct al_artifact *art, const char *path, long long start)
+{
+    const struct al_manifest *m = al_artifact_manifest(art);
+    const char *data;
+    size_t i, k, len, line = 1;
+
+    if (path == NULL || start < 0)
+        return 0;
+    for (i = 0; i < m->n_entries; i++) {
+        if (strcmp(m->entries[i].path, path) != 0)
+            continue;
+        al_artifact_member(art, i, &data, &len);
+        if ((unsigned long long)start > len)
+            return 0;
+        for (k = 0; k < (size_t)start; k++)
+            line += data[k] == '\n';
+        return line;
+    }
+    return 0;
+}
+
+/*
+ * Prints the scanner's findings as the UI's findings list shows them, one a line:
+ * severity, rule, where (the file and line), the message and what the flagged text shows
+ * as. Every string is the daemon's copy of what the scanner said about untrusted text:
+ * printed only through put_rendered() or cli_put_escaped().
+ */
+static void
+put_findings(const cJSON *findings, const struct al_artifact *art)
+{
+    const char *sev, *rule, *member, *msg, *visible;
     const cJSON *x;
-    char *text;
-    int n = cJSON_GetArraySize(findings);
+    size_t line;
+    int i, n = cJSON_GetArraySize(findings);
 
     printf("\nfindings %d\n", n);
     cJSON_ArrayForEach(x, findings)
     {
-        if ((text = cJSON_PrintUnformatted(x)) == NULL)
-            continue;
-        fputs("  ! ", stdout);
-        cli_put_escaped(stdout, text);
+        sev = cli_json_str(x, "severity");
+        rule = cli_json_str(x, "rule");
+        member = cli_json_str(x, "member");
+        msg = cli_json_str(x, "message");
+        visible = cli_json_str(x, "visible");
+        for (i = 0; i <= AL_SEV_BLOCK; i++)
+            if (sev != NULL && strcmp(sev, al_severity_name((enum al_severity)i)) == 0)
+                break;
+        printf("  %-5s  ", i <= AL_SEV_BLOCK ? sev : "?");
+        cli_put_escaped(stdout, rule != NULL ? rule : "?");
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "heuristic")))
+            fputs(" (heuristic)", stdout);
+        if (member != NULL) {
+            fputs("  ", stdout);
+            cli_put_escaped(stdout, member);
+            if ((line = line_of(art, member, cli_json_num(x, "start"))) > 0)
+                printf(":%zu", line);
+        }
+        if (msg != NULL) {
+            fputs(": ", stdout);
+            put_rendered(msg);
+        }
+        if (visible != NULL) {
+            fputs("  shows ", stdout);
+            put_rendered(visible);
+        }
         fputc('\n', stdout);
-        cJSON_free(text);
     }
 }
 
@@ -362,7 +442,7 @@ cmd_approve(int argc, char **argv)
     if ((rc = cli_show_plan(what, f.artifact.data, f.artifact.len, &f.lim)) != CLI_OK)
         goto out;
     rc = CLI_FAIL;
-    put_findings(cJSON_GetObjectItemCaseSensitive(f.reply, "findings"));
+    put_findings(cJSON_GetObjectItemCaseSensitive(f.reply, "findings"), art);
     printf("\nThis plan goes %s -> %s: %s.\n", al_side_name(m->from), al_side_name(m->to),
            m->from == AL_SIDE_OFFLINE ? "leaving your computer" : "untrusted content coming in");
     fflush(stdout);

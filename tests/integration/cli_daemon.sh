@@ -138,6 +138,14 @@ printf '%s\npw\n' "$(printf %s "$p" | cut -c1-8)" >right.in
 expect_status 1 "approve of a plan with a block finding fails" -- sh -c "'$AIRLOCK' approve '$p' <right.in"
 expect_grep "^| red \\\\e\[31mX" "$tmp/out" "approve shows the plan with visible escapes"
 expect_grep "\[EBLOCKED\]" "$tmp/err" "and refuses it with EBLOCKED"
+# The findings, one a line as the UI lists them: severity, rule, file:line, message, what
+# the flagged bytes show as (escaped), never the daemon's JSON and never the bytes raw.
+expect_grep '^  block  control\.esc  plan\.md:2: terminal escape sequence: CSI SGR colours or attributes  shows \\e\[31m$' \
+    "$tmp/out" "approve lists a finding as severity, rule, file:line, message and rendering"
+expect_grep '^  high   unicode\.bidi  plan\.md:2: bidi control U+202E ' "$tmp/out" \
+    "approve lists each finding (the bidi override, high)"
+if grep -q '"rule"' "$tmp/out"; then not_ok "approve printed a finding as JSON"; else ok "approve prints no JSON"; fi
+if grep -q "$esc" "$tmp/out"; then not_ok "approve wrote an ESC"; else ok "approve wrote no ESC"; fi
 if grep -q "To approve it" "$tmp/err"; then not_ok "approve asked for a confirmation"; else ok "before asking anything"; fi
 "$AIRLOCK" plans | grep -q "^$p .*pending" && ok "the blocked plan is still pending" || not_ok "the blocked plan left pending"
 printf '# plan\nred X rlo \342\200\256 end\n' >clean.md
