@@ -1,9 +1,10 @@
 /*
  * ctl.c: JSON-lines framing for the control socket.
  *
- * A reader keeps the bytes of at most one incomplete line plus whatever complete lines
- * arrived with it, so a peer that never sends a newline costs at most max bytes: after
- * that the line can no longer be framed and the reader stays broken.
+ * A reader keeps the bytes of at most one incomplete line plus the complete lines not yet
+ * taken, two lines' worth in all, so a peer that never sends a newline costs at most max
+ * bytes: after that the line can no longer be framed and the reader stays broken. So does
+ * one whose complete lines would not fit: dropping some of them loses framing too.
  */
 #include <string.h>
 
@@ -17,6 +18,7 @@ al_ctl_reader_init(struct al_ctl_reader *r, size_t max)
      * the same read. */
     al_buf_init(&r->buf, 2 * (max + 1));
     r->off = 0;
+    r->tail = 0;
     r->max = max;
     r->broken = 0;
 }
@@ -27,17 +29,38 @@ al_ctl_reader_close(struct al_ctl_reader *r)
     al_buf_close(&r->buf);
 }
 
-/* The length of the unframed tail: bytes after the last newline. A peer that sends a long
- * line a byte per read makes every feed search the whole tail again: with a byte loop, one
- * 256 KiB line sent that way held the daemon's event loop for 33 s (a debug build); with
- * memrchr it takes a third of a second. Remembering how far the tail has been searched would
- * make it linear, but needs a field in struct al_ctl_reader. */
-static size_t
-tail_len(const struct al_ctl_reader *r)
-{
-    const char *nl = memrchr(r->buf.data + r->off, '\n', r->buf.len - r->off);
+/* Why a reader is broken; each gives the detail of every later failure. */
+#define TOO_LONG 1
+#define TOO_MANY 2
 
-    return nl != NULL ? r->buf.len - (size_t)(nl + 1 - r->buf.data) : r->buf.len - r->off;
+static int
+broken_fail(const struct al_ctl_reader *r)
+{
+    if (r->broken == TOO_MANY)
+        return al__fail(AL_ETOOBIG, "too many lines sent before the replies were read");
+    return al__fail(AL_ETOOBIG, "line longer than %zu bytes", r->max);
+}
+
+#ifdef AL_CTL_COUNT_SEARCHED
+extern size_t al__ctl_searched;
+size_t al__ctl_searched;
+#endif
+
+/* Every search for a newline goes through here. A peer may send a long line a byte per
+ * read, so no byte is searched twice: feed searches only the bytes it is given and
+ * remembers the length of the unframed tail, and next searches only before that tail.
+ * Searching the whole tail again on every feed held the daemon's loop for a third of a
+ * second (33 s with a byte loop) on one 256 KiB line sent that way. tests/unit/test_ctl.c
+ * builds this file with AL_CTL_COUNT_SEARCHED to count the bytes searched. */
+static const char *
+find_nl(const char *s, size_t n)
+{
+    const char *nl = memchr(s, '\n', n);
+
+#ifdef AL_CTL_COUNT_SEARCHED
+    al__ctl_searched += nl != NULL ? (size_t)(nl - s) + 1 : n;
+#endif
+    return nl;
 }
 
 /* Drops the lines already framed, once per feed: moving the rest after every line would
@@ -57,27 +80,31 @@ int
 al_ctl_feed(struct al_ctl_reader *r, const char *data, size_t len)
 {
     const char *nl;
-    size_t first, tail;
+    size_t first;
     int rc;
 
     if (r->broken)
-        return al__fail(AL_ETOOBIG, "a line longer than %zu bytes was sent", r->max);
+        return broken_fail(r);
     compact(r);
     while (len > 0) {
         /* Append at most up to and including the next newline, so the buffer never holds
          * more than complete lines plus one bounded tail. */
-        nl = memchr(data, '\n', len);
+        nl = find_nl(data, len);
         first = nl != NULL ? (size_t)(nl - data) + 1 : len;
-        tail = r->buf.len == 0 ? 0 : tail_len(r);
-        if (tail + first - (nl != NULL) > r->max) {
-            r->broken = 1;
-            return al__fail(AL_ETOOBIG, "line longer than %zu bytes", r->max);
+        if (r->tail + first - (nl != NULL) > r->max) {
+            r->broken = TOO_LONG;
+            return broken_fail(r);
         }
         rc = al_buf_append(&r->buf, data, first);
-        if (rc == AL_ETOOBIG)
-            return al__fail(AL_ETOOBIG, "too many lines sent before the replies were read");
+        if (rc == AL_ETOOBIG) {
+            /* Full of complete lines not yet taken: dropping this one and the rest of data
+             * loses framing as surely as a long line does. */
+            r->broken = TOO_MANY;
+            return broken_fail(r);
+        }
         if (rc != 0)
             return rc;
+        r->tail = nl != NULL ? 0 : r->tail + first;
         data += first;
         len -= first;
     }
@@ -92,12 +119,13 @@ al_ctl_next(struct al_ctl_reader *r, cJSON **msg)
     cJSON *v = NULL;
     int rc;
 
-    if (r->off >= r->buf.len)
-        return r->broken ? al__fail(AL_ETOOBIG, "line longer than %zu bytes", r->max) : 0;
+    /* A complete line ends before the tail, which has been searched already. */
+    if (r->buf.len - r->off <= r->tail)
+        return r->broken ? broken_fail(r) : 0;
     start = r->buf.data + r->off;
-    nl = memchr(start, '\n', r->buf.len - r->off);
+    nl = find_nl(start, r->buf.len - r->off - r->tail);
     if (nl == NULL)
-        return r->broken ? al__fail(AL_ETOOBIG, "line longer than %zu bytes", r->max) : 0;
+        return r->broken ? broken_fail(r) : 0;
     n = (size_t)(nl - start);
     rc = al_json_parse(start, n, r->max, AL_JSON_MAX_DEPTH, &v);
     if (rc == 0 && !cJSON_IsObject(v))

@@ -20,15 +20,22 @@
 struct al_ctl_reader {
     struct al_buf buf; /* bytes received; those before off are already framed */
     size_t off;
-    size_t max; /* longest line accepted, newline excluded */
-    int broken; /* a line was too long: framing is lost */
+    size_t tail; /* bytes at the end of buf after its last newline: searched already */
+    size_t max;  /* longest line accepted, newline excluded */
+    int broken;  /* framing is lost: a line was too long, or bytes were dropped */
 };
 
 void al_ctl_reader_init(struct al_ctl_reader *r, size_t max);
 void al_ctl_reader_close(struct al_ctl_reader *r);
 
-/* Adds received bytes. Fails with AL_ETOOBIG (and marks r broken) once an incomplete
- * line is longer than max. */
+/*
+ * Adds received bytes; each is searched for a newline once, however the line is split
+ * across calls. Fails with AL_ETOOBIG and marks r broken once an incomplete line is longer
+ * than max, or when the lines not yet taken and data together would be more than the
+ * reader holds (two lines' worth: call al_ctl_next after each feed to stay within it). Either
+ * way the bytes of data from the failing line on are dropped; the complete lines before it
+ * can still be taken, then al_ctl_next says AL_ETOOBIG.
+ */
 int al_ctl_feed(struct al_ctl_reader *r, const char *data, size_t len) AL_WUR;
 
 /*
