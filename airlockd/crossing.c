@@ -607,6 +607,9 @@ crossing_reject(struct daemon *d, const struct actor *by, const char *id, const 
     const struct al_plan_record *p;
     int r;
 
+    /* Named here, as approve and edit name it: the store's own wording differs. */
+    if (al_store_find(d->store, id) == NULL)
+        return al__fail(AL_ENOTFOUND, "plan %s", id);
     if ((r = al_store_reject(d->store, id, reason)) != 0)
         return r;
     p = al_store_find(d->store, id);
