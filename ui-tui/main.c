@@ -2,6 +2,7 @@
 #include "tui.h"
 
 #include <getopt.h>
+#include <langinfo.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,6 +93,9 @@ main(int argc, char **argv)
         return 1;
     }
     setlocale(LC_ALL, "");
+    /* Elsewhere a "·" of the UI's own would be drawn as the token \u{00B7}, as it is in
+     * plan text: the UI's own lines say it in ASCII instead. */
+    t.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
     if (al_init() != 0) {
         fputs("airlock-tui: cannot initialise libsodium\n", stderr);
         return 1;

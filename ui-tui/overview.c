@@ -221,12 +221,13 @@ tui_overview_draw(struct tui *t)
     const cJSON *pend = cJSON_GetObjectItemCaseSensitive(plans, "pending");
     const cJSON *running = cJSON_GetObjectItemCaseSensitive(t->status, "sessions");
     const char *approver = tui_str(t->status, "approver");
+    const char *dot = t->utf8 ? " · " : " - ";
     char title[256];
 
-    snprintf(title, sizeof(title), "airlock   %d running · %d plan%s waiting · approver %.16s",
-             cJSON_IsNumber(running) ? (int)running->valuedouble : 0,
+    snprintf(title, sizeof(title), "airlock   %d running%s%d plan%s waiting%sapprover %.16s",
+             cJSON_IsNumber(running) ? (int)running->valuedouble : 0, dot,
              cJSON_IsNumber(pend) ? (int)pend->valuedouble : 0,
-             cJSON_IsNumber(pend) && pend->valuedouble == 1 ? "" : "s",
+             cJSON_IsNumber(pend) && pend->valuedouble == 1 ? "" : "s", dot,
              approver ? approver : "not configured");
     tui_frame(t, title, TUI_TITLE, "n new  Enter open  a attach  s stop  Tab pane  ? help  q quit");
     hs = avail * 3 / 10;

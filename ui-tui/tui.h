@@ -58,6 +58,7 @@ struct tui {
     char keypath[4096];    /* the approver's secret key */
     char configpath[4096]; /* the configuration, for canaries, budget and workspace */
     int color;             /* colours in use: a colour terminal and NO_COLOR unset */
+    int utf8;              /* the locale's codeset is UTF-8: the UI's own lines may use "·" */
 
     struct al_client *req; /* requests; NULL while the daemon is unreachable */
     struct al_client *ev;  /* subscribed to events; NULL likewise */

@@ -862,6 +862,20 @@ try:
     t.check(nc.wait_for(lambda x: not nc.alive(), timeout=5) is not None and
             nc.exit_status() == 0, "q quits (exit status 0)", (nc.exit_status(), nc.shown))
 
+    # ---- a locale whose codeset is not UTF-8: the UI's own title in ASCII ----
+    title = s.text().split("\n")[0]
+    t.check(" running · " in title and " waiting · approver" in title,
+            "(control) under C.UTF-8 the title's fields are separated by ·", title)
+    lc = ui(LANG="C", LC_ALL="C")
+    got = lc.wait_for(lambda x: "connected to airlockd" in x and "waiting" in x.split("\n")[0])
+    title = got.split("\n")[0] if got else ""
+    t.check(re.search(r" running - \d+ plans? waiting - approver ", title) is not None and
+            "\\u{" not in title,
+            "under LANG=C the title's separators are ' - ', not \\u{00B7} tokens", lc.shown)
+    lc.keys("q")
+    t.check(lc.wait_for(lambda x: not lc.alive(), timeout=5) is not None and
+            lc.exit_status() == 0, "q quits the LANG=C UI (exit status 0)", lc.shown)
+
     t.check(s.alive() and not s.buffers(), "the UI never set the clipboard (no tmux buffer)",
             s.buffers())
     # The first UI went through everything above: it quits cleanly too (in a sanitizer
