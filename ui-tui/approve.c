@@ -260,9 +260,10 @@ sign_and_send(struct tui *t, struct tui_review *r)
             goto out;
         }
     }
-    /* Unlocking an encrypted key takes a moment (scrypt): say what is going on. */
+    /* Unlocking an encrypted key takes seconds (scrypt): say so before, not after. */
     tui_blank(stdscr, getmaxy(stdscr) - 1, 0, getmaxx(stdscr), TUI_NORMAL);
-    tui_text(stdscr, getmaxy(stdscr) - 1, 1, getmaxx(stdscr) - 2, "signing...", 10, TUI_DIM);
+    tui_textf(stdscr, getmaxy(stdscr) - 1, 1, getmaxx(stdscr) - 2, TUI_DIM, "%s",
+              enc ? "deriving the key from the passphrase..." : "signing...");
     refresh();
     if ((rc = al_seckey_parse(key, keylen, pass, &sk)) != 0) {
         tui_note(t, TUI_BAD, "approver key: %s: not approved", al_strerror(rc));

@@ -25,6 +25,22 @@ mode=$(stat -c %a k.key)
 if [ "$mode" = 600 ]; then ok "secret key is mode 600"; else not_ok "secret key mode $mode"; fi
 expect_status 1 "an empty passphrase is refused" -- sh -c "printf '\n' | '$AIRLOCK' keygen -p e.pub -s e.key"
 
+# Deriving a key from its passphrase takes seconds (scrypt): keygen and sign say so first,
+# and say nothing of it for a key without one.
+expect_status 0 "keygen with a passphrase on standard input" -- \
+    sh -c "printf 'a passphrase\n' | '$AIRLOCK' keygen -p p.pub -s p.key"
+expect_grep "^airlock: keygen: deriving the key from the passphrase" "$tmp/err" \
+    "keygen says it is deriving the key"
+printf 'signed\n' > s.txt
+"$AIRLOCK" pack --from offline --to online s.txt -o s.airlock >/dev/null
+expect_status 0 "sign with the passphrase on standard input" -- \
+    sh -c "printf 'a passphrase\n' | '$AIRLOCK' sign --key p.key -o s.sig s.airlock"
+expect_grep "^airlock: sign: deriving the key from the passphrase" "$tmp/err" \
+    "sign says it is deriving the key"
+expect_status 0 "sign with an unencrypted key" -- "$AIRLOCK" sign --key k.key -o s.sig2 s.airlock
+if grep -q "deriving" "$tmp/err"; then not_ok "sign spoke of a passphrase the key does not have"
+else ok "no word of deriving for an unencrypted key"; fi
+
 # An existing public key alone also stops keygen, and no half pair is left behind.
 mkdir only && cp k.pub only/k.pub
 expect_status 1 "keygen does not overwrite a lone public key" -- \

@@ -179,13 +179,13 @@ with open(editor, "w") as f:
 os.chmod(editor, 0o755)
 
 
-def ui(cols=80, rows=24, **extra):
+def ui(cols=80, rows=24, key=None, **extra):
     env = {"HOME": w.home, "XDG_CONFIG_HOME": w.cfg, "XDG_STATE_HOME": w.state,
            "XDG_RUNTIME_DIR": w.run, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
            "TERM": "screen", "EDITOR": editor}
     env.update(extra)
     s = Screen(w.base, "%s-%d" % (name, len(screens)), [
-        AIRLOCK_TUI, "--socket", w.sock, "--key", w.cfg + "/airlock/approver.key",
+        AIRLOCK_TUI, "--socket", w.sock, "--key", key or w.cfg + "/airlock/approver.key",
         "--config", w.config_path], env, cols, rows)
     screens.append(s)
     return s
@@ -875,6 +875,35 @@ try:
     lc.keys("q")
     t.check(lc.wait_for(lambda x: not lc.alive(), timeout=5) is not None and
             lc.exit_status() == 0, "q quits the LANG=C UI (exit status 0)", lc.shown)
+
+    # ---- an approver key with a passphrase: the UI says so before the seconds of scrypt ----
+    enc = w.base + "/enc.key"
+    subprocess.run([w.bin + "/airlock", "keygen", "-p", w.base + "/enc.pub", "-s", enc],
+                   input="a passphrase\n", text=True, env=w.env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, pe = propose("online", "The bakery on the corner opens at seven")
+    ek = ui(key=enc)
+    ek.wait_for("connected to airlockd")
+    open_plan(ek, pe["id"])
+    time.sleep(1.2)
+    ek.keys("G")
+    ek.wait_for("You have read to the end")
+    ek.keys("a")
+    ek.wait_for("Approve and sign plan " + pe["id"][:8])
+    ek.keys("y")
+    got = ek.wait_for("Passphrase of the approver key")
+    t.check(got is not None, "an encrypted key: the UI asks for its passphrase", ek.shown)
+    ek.type("a passphrase")
+    ek.keys("Enter")
+    got = ek.wait_for("deriving the key from the passphrase...", timeout=10)
+    t.check(got is not None and "approve:" not in got,
+            "the message line says the key is being derived from the passphrase, before any "
+            "answer", ek.shown)
+    # Not the key airlockd was configured with: the signature is refused, nothing approved.
+    got = ek.wait_for("deriving the key from the passphrase...", timeout=60, gone=True)
+    t.check(got is not None and state(pe["id"])["state"] == "pending",
+            "then the signing goes on; a key airlockd does not know approves nothing",
+            (ek.shown, state(pe["id"])))
 
     t.check(s.alive() and not s.buffers(), "the UI never set the clipboard (no tmux buffer)",
             s.buffers())
