@@ -501,5 +501,11 @@ main(int argc, char **argv)
     return 0;
 fail:
     fprintf(stderr, "airlockd: %s [%s]: %s\n", al_strerror(r), al_errname(r), al_errdetail());
+    /* Nothing has run yet: what was opened is closed so that a sanitizer build reports
+     * real leaks only. */
+    free(text);
+    al_store_close(d.store);
+    al_audit_close(d.audit);
+    al_config_free(d.config);
     return 1;
 }
