@@ -237,6 +237,19 @@ emoji_part(uint32_t cp)
 }
 
 /*
+ * Text written in invisible characters (a binary code of zero-width characters, tag
+ * characters carrying ASCII) is high coming in, where the reader sees it decoded and may
+ * still want the page. Going out it is block: a person cannot check what they cannot see,
+ * and a rubber-stamp confirmation of a high finding is exactly how it would leave
+ * (docs/bench-attacks.md measured that). Plain words are the only way out.
+ */
+static enum al_severity
+hidden_text_severity(const struct al__scan_ctx *c)
+{
+    return c->o->direction == AL_SCAN_OUT ? AL_SEV_BLOCK : AL_SEV_HIGH;
+}
+
+/*
  * A run of zero-width characters: decoded when it is a binary code (two of the
  * characters standing for 0 and 1, others as separators), and scanned again as text;
  * otherwise shown as the text it is woven through with the invisible characters removed.
@@ -273,7 +286,8 @@ zw_report(struct al__scan_ctx *c, const char *s, size_t n, size_t a, size_t b, u
             break;
     }
     if (order < 2) {
-        al__scan_add(c, "unicode.zero_width", AL_SEV_HIGH, a, b, (const char *)bytes, nb,
+        al__scan_add(c, "unicode.zero_width", hidden_text_severity(c), a, b, (const char *)bytes,
+                     nb,
                      "%u zero-width characters encode %zu bytes of hidden text (U+%04X = 0, "
                      "U+%04X = 1)",
                      count, nb, (unsigned)zero, (unsigned)one);
@@ -324,8 +338,8 @@ tag_run(struct al__scan_ctx *c, const char *s, size_t n, size_t i, uint32_t prev
     /* U+1F3F4, 2 to 6 tag letters or digits, CANCEL TAG: a subdivision flag (England). */
     if (prev == 0x1f3f4 && flag_shape && terminated && flag_letters >= 2 && flag_letters <= 6)
         return j - i;
-    al__scan_add(c, "unicode.tag", AL_SEV_HIGH, i, j, vn ? vis : NULL, vn,
-                 "%u invisible Unicode tag characters%s", count,
+    al__scan_add(c, "unicode.tag", vn >= 2 ? hidden_text_severity(c) : AL_SEV_HIGH, i, j,
+                 vn ? vis : NULL, vn, "%u invisible Unicode tag characters%s", count,
                  vn ? " carrying the ASCII text shown" : "");
     return j - i;
 }

@@ -140,9 +140,14 @@ test_tags(void **state)
     const struct al_finding *f;
 
     (void)state;
-    /* "Hi" in tag characters after visible text: decoded and shown. */
+    /* "Hi" in tag characters after visible text: decoded and shown; hidden text cannot
+     * leave (block going out), and coming in needs a typed confirmation (high). */
+    scan("ok\xf3\xa0\x81\x88\xf3\xa0\x81\xa9 end");
+    assert_int_equal(sev("unicode.tag"), AL_SEV_BLOCK);
+    opts.direction = AL_SCAN_IN;
     scan("ok\xf3\xa0\x81\x88\xf3\xa0\x81\xa9 end");
     assert_int_equal(sev("unicode.tag"), AL_SEV_HIGH);
+    opts.direction = AL_SCAN_OUT;
     f = find("unicode.tag");
     assert_string_equal(f->visible, "Hi");
     assert_int_equal(f->start, 2);
@@ -154,7 +159,9 @@ test_tags(void **state)
                      NONE);
     /* The same tags without the black flag before them are hidden text. */
     assert_int_equal(rule_in("kit \xf3\xa0\x81\xa7\xf3\xa0\x81\xa2\xf3\xa0\x81\xbf", "unicode.tag"),
-                     AL_SEV_HIGH);
+                     AL_SEV_BLOCK);
+    /* One stray tag character carries no text: high either way. */
+    assert_int_equal(rule_in("kit \xf3\xa0\x81\xa7", "unicode.tag"), AL_SEV_HIGH);
 }
 
 static void
@@ -186,6 +193,11 @@ test_zero_width(void **state)
     bits[k] = '\0';
     scan(bits);
     assert_string_equal(find("unicode.zero_width")->visible, "Hi");
+    assert_int_equal(sev("unicode.zero_width"), AL_SEV_BLOCK); /* hidden text going out */
+    opts.direction = AL_SCAN_IN;
+    scan(bits);
+    assert_int_equal(sev("unicode.zero_width"), AL_SEV_HIGH); /* coming in: read it decoded */
+    opts.direction = AL_SCAN_OUT;
     /* A family emoji (ZWJ sequence) and a skin-tone job emoji are not hiding anything. */
     assert_int_equal(
         rule_in("\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91"
