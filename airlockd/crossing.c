@@ -721,7 +721,8 @@ crossing_expire(struct daemon *d)
 }
 
 /* Makes transcript bytes into plan text: each byte that is not part of well-formed UTF-8,
- * and each NUL, becomes U+FFFD. */
+ * and each NUL, becomes U+FFFD, and a CRLF (the pseudo-terminal's line end) becomes LF,
+ * as `airlock transcript` shows it. A CR anywhere else stays, for the scanner to flag. */
 static int
 as_text(const char *s, size_t n, struct al_buf *out)
 {
@@ -733,6 +734,8 @@ as_text(const char *s, size_t n, struct al_buf *out)
         k = al_utf8_decode(s + i, n - i, &cp);
         if (k == 0 || cp == 0)
             r = al_buf_append(out, REPLACEMENT, 3), k = 1;
+        else if (cp == '\r' && i + 1 < n && s[i + 1] == '\n')
+            r = 0;
         else
             r = al_buf_append(out, s + i, k);
         if (r != 0)

@@ -403,6 +403,11 @@ try:
     t.check(len(ho) == 1 and ho[0]["session"] == at_sid and ho[0]["to"] == "offline" and
             b"typed-by-a-person" in w.artifact(ho[0]["id"]),
             "h, y in the session view proposes its transcript to the offline side", s.shown)
+    if ho:
+        art = w.artifact(ho[0]["id"])
+        t.check(b"\r\n" not in art and b"typed-by-a-person\n" in art,
+                "the handed-off transcript has the terminal's CRLF line ends as plain LF",
+                art[-300:])
     got = s.wait_for(lambda x: frame_ok(x, 80, 24))
     t.check(got is not None and "> Plans" in got and
             "IN untrusted, coming in" in (row_with(got, m.group(1) if m else "?") or ""),
