@@ -169,6 +169,12 @@ cli_installed_file(const char *rel, const char *full, const char *name, const ch
     return NULL;
 }
 
+void
+cli_say_deriving(const char *cmd)
+{
+    fprintf(stderr, "airlock: %s: deriving the key from the passphrase...\n", cmd);
+}
+
 /*
  * A byte at a time with read(2), so that no copy of a passphrase is left in a stdio buffer
  * and nothing after the line is taken from a shared stdin.

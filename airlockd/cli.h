@@ -86,6 +86,10 @@ int cli_copy(char *dst, size_t dstlen, const char *src);
 const char *cli_installed_file(const char *rel, const char *full, const char *name, const char *src,
                                char *out, size_t outlen);
 
+/* Deriving a key from a passphrase (scrypt) takes seconds on purpose; said first on stderr,
+ * so the pause does not look like a hang. */
+void cli_say_deriving(const char *cmd);
+
 /* Reads a regular file named by the person (links followed) into b. */
 #define cli_read_file(path, b) al_buf_read_path((b), (path), 0)
 

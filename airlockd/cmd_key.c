@@ -64,14 +64,6 @@ write_pair(const char *sec, const struct al_buf *s, const char *pub, const struc
     return 0;
 }
 
-/* Deriving the key from a passphrase (scrypt) takes seconds on purpose; said first, so the
- * pause does not look like a hang. */
-static void
-say_deriving(const char *cmd)
-{
-    fprintf(stderr, "airlock: %s: deriving the key from the passphrase...\n", cmd);
-}
-
 int
 cli_keygen_write(const char *secpath, const char *pubpath, const char *pass, int force,
                  char keyid[17])
@@ -144,7 +136,7 @@ cmd_keygen(int argc, char **argv)
         goto out;
     }
     if (pass != NULL)
-        say_deriving("keygen");
+        cli_say_deriving("keygen");
     if ((r = cli_keygen_write(secpath, pubpath, pass, force, hex)) != 0) {
         rc = cli_fail("keygen", r);
         goto out;
@@ -236,7 +228,7 @@ cmd_sign(int argc, char **argv)
     if (enc && cli_passphrase("Passphrase for the secret key: ", 0, &pass) != 0)
         goto out;
     if (enc)
-        say_deriving("sign");
+        cli_say_deriving("sign");
     if ((r = al_seckey_parse(keytext.data, keytext.len, pass, &sk)) != 0 ||
         (r = al_plan_sign(sk, plan.data ? plan.data : "", plan.len, &lim, time(NULL), &sig)) != 0 ||
         (r = al_file_write(sigpath, sig.data, sig.len, 0644, 0)) != 0) {

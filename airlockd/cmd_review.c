@@ -464,6 +464,8 @@ cmd_approve(int argc, char **argv)
     }
     if (enc && cli_passphrase("Passphrase for the secret key: ", 0, &pass) != 0)
         goto out;
+    if (enc)
+        cli_say_deriving("approve");
     if ((r = al_seckey_parse(keytext.data, keytext.len, pass, &sk)) != 0 ||
         (r = al_plan_sign(sk, f.artifact.data, f.artifact.len, &f.lim, time(NULL), &sig)) != 0) {
         rc = cli_fail(what, r);

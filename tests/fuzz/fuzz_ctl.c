@@ -97,8 +97,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             n = size - at;
         fed = al_ctl_feed(&rd, (const char *)data + at, n);
         at += n;
-        /* ETOOBIG without breaking the reader: one piece held more complete lines than
-         * the buffer keeps (two lines' worth); the caller hangs up, as airlockd does. */
+        /* ETOOBIG is the one failure allowed: a line too long, or one piece holding more
+         * complete lines than the buffer keeps (two lines' worth). Either breaks the
+         * reader for good, and the caller hangs up, as airlockd does. */
         if (fed != 0 && fed != AL_ETOOBIG)
             __builtin_trap();
         for (;;) {

@@ -161,6 +161,7 @@ expect_grep "does not match; plan $p not approved" "$tmp/err" "and says the plan
 "$AIRLOCK" plans | grep -q "^$p .*pending" && ok "the plan is still pending" || not_ok "the plan left pending"
 printf '%s\npw\n' "$(printf %s "$p" | cut -c1-8)" >right.in
 expect_status 0 "approve with the confirmation and passphrase" -- sh -c "'$AIRLOCK' approve '$p' <right.in"
+expect_grep "^airlock: approve: deriving the key from the passphrase" "$tmp/err" "approve says it is deriving the key before the seconds of scrypt"
 expect_grep "leaving your computer" "$tmp/out" "approve says the plan leaves the computer"
 expect_grep "^| red X rlo \\\\u{202E} end" "$tmp/out" "approve shows the edited plan with visible escapes"
 expect_grep "approved $p; delivered into session online-" "$tmp/out" "approve names the new session"
