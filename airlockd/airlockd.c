@@ -43,6 +43,7 @@ static const char usage_text[] =
     "\n"
     "State: $XDG_STATE_HOME/airlock/ (plans, sessions, audit.jsonl)\n"
     "Control socket: $XDG_RUNTIME_DIR/airlock/airlockd.sock\n"
+    "                (~/.cache/airlock/airlockd.sock where XDG_RUNTIME_DIR is unset)\n"
     "Signals: SIGTERM, SIGINT stop cleanly; SIGHUP reloads the configuration.\n";
 
 static int load_config(struct daemon *d, struct al_config **out);

@@ -487,7 +487,8 @@ static const char status_help[] =
     "Asks airlockd how it is: its pid and uptime, state directory, configuration,\n"
     "approver key, running sessions and plans by state.\n"
     "\n"
-    "  --socket PATH  airlockd's control socket (default $XDG_RUNTIME_DIR/airlock/airlockd.sock)\n";
+    "  --socket PATH  airlockd's control socket (default $XDG_RUNTIME_DIR/airlock/airlockd.sock,\n"
+    "                 or ~/.cache/airlock/airlockd.sock where XDG_RUNTIME_DIR is unset)\n";
 
 int
 cmd_status(int argc, char **argv)
