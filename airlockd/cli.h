@@ -123,8 +123,9 @@ struct cli_ctl {
 };
 
 /*
- * Connects to sock (NULL: al_paths_socket()). On failure prints why, with a hint to start
- * airlockd, and returns CLI_FAIL; CLI_OK otherwise.
+ * Connects to sock (NULL: al_paths_client_socket(), so AIRLOCK_SOCKET, else airlockd's
+ * default). On failure prints why, with a hint (start airlockd, or unset a stale
+ * AIRLOCK_SOCKET), and returns CLI_FAIL; CLI_OK otherwise.
  */
 int cli_ctl_open(struct cli_ctl *c, const char *cmd, const char *sock);
 void cli_ctl_close(struct cli_ctl *c);

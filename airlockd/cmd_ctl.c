@@ -96,6 +96,7 @@ int
 cli_ctl_open(struct cli_ctl *c, const char *cmd, const char *sock)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    const char *env;
     char path[4096];
     int r, e;
 
@@ -105,7 +106,7 @@ cli_ctl_open(struct cli_ctl *c, const char *cmd, const char *sock)
     al_ctl_reader_init(&c->rd, AL_CTL_REPLY_MAX);
     if (sock != NULL && cli_copy(path, sizeof(path), sock) != 0)
         return cli_usage(cmd, "--socket path too long");
-    if (sock == NULL && (r = al_paths_socket(0, path, sizeof(path))) != 0)
+    if (sock == NULL && (r = al_paths_client_socket(path, sizeof(path))) != 0)
         return cli_fail(cmd, r);
     if (strlen(path) >= sizeof(sa.sun_path))
         return cli_fail(cmd, al__fail(-ENAMETOOLONG, "%s: too long for a socket address", path));
@@ -116,7 +117,13 @@ cli_ctl_open(struct cli_ctl *c, const char *cmd, const char *sock)
         e = errno;
         fputs("airlock: cannot reach airlockd at ", stderr);
         cli_put_escaped(stderr, path);
-        fprintf(stderr, ": %s\nairlock: is it running? Start it with 'airlockd'.\n", strerror(e));
+        fprintf(stderr, ": %s\n", strerror(e));
+        /* A stale AIRLOCK_SOCKET (a demo that has ended) is the likelier cause then. */
+        if (sock == NULL && (env = getenv("AIRLOCK_SOCKET")) != NULL && env[0] != '\0')
+            fputs("airlock: that is AIRLOCK_SOCKET; unset it to reach your own airlockd.\n",
+                  stderr);
+        else
+            fputs("airlock: is it running? Start it with 'airlockd'.\n", stderr);
         close(c->fd);
         c->fd = -1;
         return CLI_FAIL;
@@ -487,8 +494,9 @@ static const char status_help[] =
     "Asks airlockd how it is: its pid and uptime, state directory, configuration,\n"
     "approver key, running sessions and plans by state.\n"
     "\n"
-    "  --socket PATH  airlockd's control socket (default $XDG_RUNTIME_DIR/airlock/airlockd.sock,\n"
-    "                 or ~/.cache/airlock/airlockd.sock where XDG_RUNTIME_DIR is unset)\n";
+    "  --socket PATH  airlockd's control socket (default $AIRLOCK_SOCKET when set, else\n"
+    "                 $XDG_RUNTIME_DIR/airlock/airlockd.sock, or\n"
+    "                 ~/.cache/airlock/airlockd.sock where XDG_RUNTIME_DIR is unset)\n";
 
 int
 cmd_status(int argc, char **argv)

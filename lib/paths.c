@@ -102,3 +102,22 @@ al_paths_socket(int create_dir, char *out, size_t outlen)
     memcpy(out, path, strlen(path) + 1);
     return 0;
 }
+
+int
+al_paths_client_socket(char *out, size_t outlen)
+{
+    struct sockaddr_un sa;
+    const char *env = getenv("AIRLOCK_SOCKET");
+
+    /* The demo prints AIRLOCK_SOCKET for scripts: a client that ignored it would talk to
+     * the person's own daemon instead, where approve and reject act on real plans. */
+    if (env == NULL || env[0] == '\0')
+        return al_paths_socket(0, out, outlen);
+    if (strlen(env) >= sizeof(sa.sun_path))
+        return al__fail(-ENAMETOOLONG, "AIRLOCK_SOCKET: longer than a socket address holds (%zu)",
+                        sizeof(sa.sun_path) - 1);
+    if (strlen(env) >= outlen)
+        return al__fail(-ENAMETOOLONG, "AIRLOCK_SOCKET: too long");
+    memcpy(out, env, strlen(env) + 1);
+    return 0;
+}

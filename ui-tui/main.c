@@ -19,8 +19,9 @@ static const char usage[] =
     "follow and attach to them, read every plan that wants to cross in full, and approve\n"
     "(sign) or reject it. Press ? in any view for its keys.\n"
     "\n"
-    "  --socket PATH   airlockd's control socket ($XDG_RUNTIME_DIR/airlock/airlockd.sock,\n"
-    "                  or ~/.cache/airlock/airlockd.sock where XDG_RUNTIME_DIR is unset)\n"
+    "  --socket PATH   airlockd's control socket ($AIRLOCK_SOCKET when set, else\n"
+    "                  $XDG_RUNTIME_DIR/airlock/airlockd.sock, or\n"
+    "                  ~/.cache/airlock/airlockd.sock where XDG_RUNTIME_DIR is unset)\n"
     "  --key SECFILE   the approver's secret key ($XDG_CONFIG_HOME/airlock/approver.key)\n"
     "  --config FILE   the configuration airlockd uses, for the canaries, the plan budget\n"
     "                  and the workspace that the review re-scans with\n"
@@ -83,7 +84,7 @@ main(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    if ((t.sock[0] == '\0' && (r = al_paths_socket(0, t.sock, sizeof(t.sock))) != 0) ||
+    if ((t.sock[0] == '\0' && (r = al_paths_client_socket(t.sock, sizeof(t.sock))) != 0) ||
         (t.keypath[0] == '\0' &&
          (r = al_paths_config("approver.key", 0, t.keypath, sizeof(t.keypath))) != 0)) {
         fprintf(stderr, "airlock-tui: %s: %s\n", al_strerror(r), al_errdetail());

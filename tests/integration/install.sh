@@ -13,7 +13,8 @@
 #   - airlock check: 0 here, also under the unit's hardening; and its AppArmor diagnosis,
 #     shown with a fake kernel.apparmor_restrict_unprivileged_userns (this kernel has no
 #     such knob) and a user namespace refused with EPERM;
-#   - airlock demo --no-ui runs the installed airlockd and cleans up.
+#   - airlock demo --no-ui runs the installed airlockd and cleans up; the AIRLOCK_SOCKET it
+#     prints alone leads airlock to it (and without it, airlock does not find it).
 set -eu
 : "${AIRLOCK_BUILD_DIR:?AIRLOCK_BUILD_DIR must name the build tree to install}"
 AIRLOCK=/nonexistent # lib.sh wants it; it is the installed airlock below
@@ -370,10 +371,31 @@ if wait_for "$tmp/demo" "^airlock demo: ready"; then
     if [ "$exe" = "$prefix/bin/airlockd" ]; then ok "the demo runs the installed airlockd"
     else not_ok "the demo's airlockd is $exe"; fi
     ddir=$(sed -n 's/^AIRLOCK_DEMO_DIR=//p' "$tmp/demo")
+    dsock=$(sed -n 's/^AIRLOCK_SOCKET=//p' "$tmp/demo")
+    # The printed AIRLOCK_SOCKET alone leads the client to the demo. Control first: this
+    # test's XDG_RUNTIME_DIR has no daemon now (those above have stopped), so without it
+    # airlock reaches nothing; with it, the demo's two pending plans; --socket still wins.
+    expect_status 1 "control: without AIRLOCK_SOCKET, airlock plans finds no airlockd" -- \
+        airlock plans
+    expect_grep "cannot reach airlockd at $XDG_RUNTIME_DIR/airlock/airlockd.sock" "$tmp/err" \
+        "control: it tried XDG_RUNTIME_DIR's socket"
+    expect_status 0 "AIRLOCK_SOCKET=<the demo's> airlock plans reaches the demo's airlockd" -- \
+        env AIRLOCK_SOCKET="$dsock" airlock plans --json
+    n=$(python3 -c 'import json, sys
+print(sum(x["state"] == "pending" for x in json.load(sys.stdin)))' <"$tmp/out" 2>&1 || true)
+    if [ "$n" = 2 ]; then ok "and lists the demo's two pending plans"
+    else not_ok "airlock plans through AIRLOCK_SOCKET: $n"; sed 's/^/    /' "$tmp/out"; fi
+    expect_status 1 "--socket wins over AIRLOCK_SOCKET" -- \
+        env AIRLOCK_SOCKET="$dsock" airlock plans --socket "$XDG_RUNTIME_DIR/airlock/airlockd.sock"
+    expect_status 1 "an AIRLOCK_SOCKET too long for a socket address is an error" -- \
+        env AIRLOCK_SOCKET="$tmp/$(printf '%0120d' 0)" airlock plans
+    expect_grep "AIRLOCK_SOCKET: longer than a socket address holds" "$tmp/err" \
+        "that names AIRLOCK_SOCKET"
 else
     not_ok "airlock demo --no-ui did not become ready"
     sed 's/^/    /' "$tmp/demo"
     ddir=
+    dsock=
 fi
 terminate "$demo"
 demo=
@@ -381,5 +403,11 @@ if [ "$st" = 0 ]; then ok "the demo stops with status 0 on SIGTERM"
 else not_ok "the demo exited $st"; sed 's/^/    /' "$tmp/demo"; fi
 if [ -n "$ddir" ] && [ ! -e "$ddir" ]; then ok "the demo removed its directory"
 elif [ -n "$ddir" ]; then not_ok "the demo left $ddir"; fi
+if [ -n "$dsock" ]; then
+    expect_status 1 "once the demo has gone, its AIRLOCK_SOCKET reaches nothing" -- \
+        env AIRLOCK_SOCKET="$dsock" airlock plans
+    expect_grep "that is AIRLOCK_SOCKET; unset it" "$tmp/err" \
+        "and airlock says the socket came from AIRLOCK_SOCKET"
+fi
 
 finish

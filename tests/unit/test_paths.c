@@ -28,6 +28,7 @@ setup(void **state)
     unsetenv("XDG_CONFIG_HOME");
     unsetenv("XDG_STATE_HOME");
     unsetenv("XDG_RUNTIME_DIR");
+    unsetenv("AIRLOCK_SOCKET");
     return 0;
 }
 
@@ -135,6 +136,43 @@ test_failures(void **state)
     setenv("HOME", tmp, 1);
 }
 
+/* A client's socket: AIRLOCK_SOCKET when set and not empty, as it is (the demo's, say),
+ * else the daemon's own; a value too long for a socket address names the variable. */
+static void
+test_client_socket(void **state)
+{
+    char out[512], want[512], small[8], longpath[200];
+
+    (void)state;
+    setenv("XDG_RUNTIME_DIR", "/run/user/1000", 1);
+    assert_int_equal(al_paths_client_socket(out, sizeof(out)), 0);
+    assert_string_equal(out, "/run/user/1000/airlock/airlockd.sock");
+    setenv("AIRLOCK_SOCKET", "/tmp/airlock-demo-x/run/airlock/airlockd.sock", 1);
+    assert_int_equal(al_paths_client_socket(out, sizeof(out)), 0);
+    assert_string_equal(out, "/tmp/airlock-demo-x/run/airlock/airlockd.sock");
+    /* airlockd's own path does not move. */
+    assert_int_equal(al_paths_socket(0, out, sizeof(out)), 0);
+    assert_string_equal(out, "/run/user/1000/airlock/airlockd.sock");
+    setenv("AIRLOCK_SOCKET", "", 1);
+    unsetenv("XDG_RUNTIME_DIR");
+    assert_int_equal(al_paths_client_socket(out, sizeof(out)), 0);
+    snprintf(want, sizeof(want), "%s/.cache/airlock/airlockd.sock", tmp);
+    assert_string_equal(out, want);
+    memset(longpath, 's', sizeof(longpath) - 1);
+    longpath[0] = '/';
+    longpath[sizeof(longpath) - 1] = '\0';
+    setenv("AIRLOCK_SOCKET", longpath, 1);
+    snprintf(out, sizeof(out), "unchanged");
+    assert_int_equal(al_paths_client_socket(out, sizeof(out)), -ENAMETOOLONG);
+    assert_non_null(strstr(al_errdetail(), "AIRLOCK_SOCKET"));
+    assert_non_null(strstr(al_errdetail(), "socket address"));
+    assert_string_equal(out, "unchanged");
+    setenv("AIRLOCK_SOCKET", "/s/airlockd.sock", 1);
+    assert_int_equal(al_paths_client_socket(small, sizeof(small)), -ENAMETOOLONG);
+    assert_non_null(strstr(al_errdetail(), "AIRLOCK_SOCKET"));
+    unsetenv("AIRLOCK_SOCKET");
+}
+
 /* A relative or missing HOME falls back on the password database, which is absolute. */
 static void
 test_home(void **state)
@@ -160,6 +198,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_create_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_home, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_socket, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
