@@ -3,8 +3,9 @@
 # tree ($AIRLOCK_BUILD_DIR) into a temporary prefix, then, with PATH holding only that
 # prefix's bin and /usr/bin:/bin, what a person does after installing:
 #   - every file in its place: programs, the five manual pages (and `man` renders them
-#     without warnings), the documentation, the example configurations, the AppArmor
-#     profile, the systemd user unit (checked by systemd-analyze verify when present);
+#     without warnings, and finds them on MANPATH), the documentation (every docs/ file
+#     the pages name among it), the example configurations, the AppArmor profile, the
+#     systemd user unit (checked by systemd-analyze verify when present);
 #   - airlock keygen, pack, sign and verify (and verify refusing a tampered copy);
 #   - airlockd started as the unit starts it (its ExecStart, environment, umask,
 #     no_new_privs and seccomp hardening, applied by unit_exec.py) with each installed
@@ -93,6 +94,11 @@ if MANPATH="$prefix/share/man" man -w airlock.json >"$tmp/out" 2>&1 &&
     grep -qF "$prefix/share/man/man5/airlock.json.5" "$tmp/out"; then
     ok "man finds airlock.json(5) on MANPATH=<prefix>/share/man"
 else not_ok "man -w airlock.json with MANPATH=$prefix/share/man: $(cat "$tmp/out")"; fi
+# As docs/install.md says it: the trailing colon keeps the system's pages after these.
+if MANPATH="$prefix/share/man:" man -w airlock >"$tmp/out" 2>&1 &&
+    [ "$(head -1 "$tmp/out")" = "$prefix/share/man/man1/airlock.1" ]; then
+    ok "MANPATH=<prefix>/share/man: man airlock finds the installed airlock(1)"
+else not_ok "man -w airlock with MANPATH=$prefix/share/man: $(cat "$tmp/out")"; fi
 
 doc=$prefix/share/doc/airlock
 if [ -x "$doc/examples/agents/notes-agent.sh" ]; then
@@ -130,6 +136,13 @@ else
     not_ok "installed docs have broken links"
     sed 's/^/    /' "$tmp/links"
 fi
+# Every docs/ file the manual pages name is in the installed documentation they point to.
+named=$(cat "$prefix"/share/man/man[158]/*.[158] | grep -o 'docs/[a-z/-]*\.md' | sort -u)
+[ -n "$named" ] || not_ok "the manual pages name no docs/ file"
+for f in $named; do
+    if [ -f "$doc/$f" ]; then ok "share/doc/airlock/$f, named by a manual page, installed"
+    else not_ok "share/doc/airlock/$f, named by a manual page, missing"; fi
+done
 for f in README.md docs/install.md docs/guide.md docs/formats/control.md \
     examples/configs/household.json examples/configs/research.json examples/configs/README.md \
     examples/agents/notes-agent.sh; do
