@@ -249,6 +249,18 @@ hidden_text_severity(const struct al__scan_ctx *c)
     return c->o->direction == AL_SCAN_OUT ? AL_SEV_BLOCK : AL_SEV_HIGH;
 }
 
+/* Whether the n bytes decoded from a zero-width code are UTF-8 text; when they filled the
+ * buffer (of cap bytes), a character cut in two at the end is allowed. */
+static int
+hidden_utf8(const unsigned char *b, size_t n, size_t cap)
+{
+    size_t bad;
+
+    if (al_utf8_validate((const char *)b, n, &bad) == 0)
+        return 1;
+    return n == cap && bad + 4 > n && (b[bad] & 0xc0) == 0xc0;
+}
+
 /*
  * A run of zero-width characters: decoded when it is a binary code (two of the
  * characters standing for 0 and 1, others as separators), and scanned again as text;
@@ -260,7 +272,7 @@ zw_report(struct al__scan_ctx *c, const char *s, size_t n, size_t a, size_t b, u
     char vis[AL__SCAN_VISIBLE_MAX + 8];
     unsigned char bytes[1024];
     size_t i = a, k, vn = 0, nb = 0, va, vb;
-    unsigned bits = 0, acc = 0, printable = 0, other = 0;
+    unsigned bits = 0, acc = 0, textual = 0, other = 0;
     uint32_t cp, zero = 0, one = 0;
     int order;
 
@@ -268,21 +280,24 @@ zw_report(struct al__scan_ctx *c, const char *s, size_t n, size_t a, size_t b, u
     for (order = 0; order < 2; order++) {
         zero = order ? 0x200c : 0x200b;
         one = order ? 0x200b : 0x200c;
-        nb = bits = acc = printable = other = 0;
+        nb = bits = acc = textual = other = 0;
         for (i = a; i < b && nb < sizeof(bytes); i += k ? k : 1) {
             cp = cp_at(s, b, i, &k);
             if (cp == zero || cp == one) {
                 acc = acc << 1 | (cp == one);
                 if (++bits == 8) {
                     bytes[nb++] = (unsigned char)acc;
-                    printable += acc >= 0x20 && acc < 0x7f;
+                    /* Text of more than one line counts too: a whole file hidden this
+                     * way must be decoded, or a canary in it would cross unseen. */
+                    textual +=
+                        (acc >= 0x20 && acc != 0x7f) || acc == '\n' || acc == '\t' || acc == '\r';
                     bits = acc = 0;
                 }
             } else if (!zero_width(cp)) {
                 other++;
             }
         }
-        if (other == 0 && nb >= 2 && printable == nb)
+        if (other == 0 && nb >= 2 && textual == nb && hidden_utf8(bytes, nb, sizeof(bytes)))
             break;
     }
     if (order < 2) {

@@ -164,13 +164,33 @@ test_tags(void **state)
     assert_int_equal(rule_in("kit \xf3\xa0\x81\xa7", "unicode.tag"), AL_SEV_HIGH);
 }
 
+/* text as a binary code of zero-width characters: U+200B = 0, U+200C = 1, U+2060 between
+ * bytes. out has room for 30 bytes per byte of text. */
+static void
+zw_encode(const char *text, char *out)
+{
+    size_t k = 0, i;
+    int b;
+
+    for (i = 0; text[i] != '\0'; i++) {
+        unsigned char ch = (unsigned char)text[i];
+
+        for (b = 7; b >= 0; b--) {
+            memcpy(out + k, (ch >> b) & 1 ? "\xe2\x80\x8c" : "\xe2\x80\x8b", 3);
+            k += 3;
+        }
+        memcpy(out + k, "\xe2\x81\xa0", 3);
+        k += 3;
+    }
+    out[k] = '\0';
+}
+
 static void
 test_zero_width(void **state)
 {
     const struct al_finding *f;
-    char bits[512];
-    size_t k = 0, i;
-    int b;
+    const char *c[] = {"fennel-obelisk-3381-zq7"};
+    char bits[2048];
 
     (void)state;
     scan("N\xe2\x80\x8bo\xe2\x80\x8bt\xe2\x80\x8b"
@@ -179,18 +199,7 @@ test_zero_width(void **state)
     assert_non_null(f);
     assert_int_equal(f->severity, AL_SEV_HIGH);
     assert_string_equal(f->visible, "Note"); /* one finding, the text without them */
-    /* "Hi" as bits: U+200B = 0, U+200C = 1, U+2060 between bytes. */
-    for (i = 0; i < 2; i++) {
-        unsigned char ch = "Hi"[i];
-
-        for (b = 7; b >= 0; b--) {
-            memcpy(bits + k, (ch >> b) & 1 ? "\xe2\x80\x8c" : "\xe2\x80\x8b", 3);
-            k += 3;
-        }
-        memcpy(bits + k, "\xe2\x81\xa0", 3);
-        k += 3;
-    }
-    bits[k] = '\0';
+    zw_encode("Hi", bits);
     scan(bits);
     assert_string_equal(find("unicode.zero_width")->visible, "Hi");
     assert_int_equal(sev("unicode.zero_width"), AL_SEV_BLOCK); /* hidden text going out */
@@ -198,6 +207,24 @@ test_zero_width(void **state)
     scan(bits);
     assert_int_equal(sev("unicode.zero_width"), AL_SEV_HIGH); /* coming in: read it decoded */
     opts.direction = AL_SCAN_OUT;
+    /* A hidden file of several lines (a tab, line breaks, a UTF-8 letter) is decoded too,
+     * and a canary in it is found: before, a line break left only the characters flagged. */
+    zw_encode("notes:\tx\r\nref fennel-obelisk-3381-zq7\ncaf\xc3\xa9\n", bits);
+    opts.canaries = c;
+    opts.n_canaries = 1;
+    scan(bits);
+    opts.canaries = NULL;
+    opts.n_canaries = 0;
+    assert_int_equal(sev("unicode.zero_width"), AL_SEV_BLOCK);
+    assert_non_null(strstr(find("unicode.zero_width")->message, "encode 44 bytes of hidden text"));
+    assert_int_equal(sev("canary"), AL_SEV_BLOCK);
+    /* Bytes that are no text (a DEL, invalid UTF-8) are not taken for hidden text. */
+    zw_encode("ab\x7f", bits);
+    scan(bits);
+    assert_null(strstr(find("unicode.zero_width")->message, "hidden text"));
+    zw_encode("ab\xff", bits);
+    scan(bits);
+    assert_null(strstr(find("unicode.zero_width")->message, "hidden text"));
     /* A family emoji (ZWJ sequence) and a skin-tone job emoji are not hiding anything. */
     assert_int_equal(
         rule_in("\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91"
