@@ -15,6 +15,8 @@
 #include <airlock/ctl.h>
 #include <airlock/manifest.h>
 
+struct al_artifact;
+
 #define CLI_OK 0
 #define CLI_FAIL 1
 #define CLI_USAGE 2
@@ -206,5 +208,9 @@ struct cli_fetched {
 int cli_plan_fetch(const char *cmd, const char *sock, const char *id,
                    const struct al_plan_limits *lim, struct cli_fetched *f);
 void cli_fetched_close(struct cli_fetched *f);
+
+/* Prints the daemon's findings for a plan (its "findings" array), one a line, as the UI's
+ * findings list shows them, with each one's file and line in art. */
+void cli_put_findings(const cJSON *findings, const struct al_artifact *art);
 
 #endif

@@ -159,7 +159,8 @@ static const char show_help[] =
     "for that.\n"
     "\n"
     "A PLAN-ID (32 hex digits) with no file of that name is fetched from airlockd's queue\n"
-    "and shown the same way (--socket PATH: its control socket).\n";
+    "and shown the same way, followed by the findings of airlockd's scan (--socket PATH:\n"
+    "its control socket).\n";
 
 /*
  * Renders one untrusted string to stdout with the given flags. With a gutter, every line
@@ -279,11 +280,18 @@ cmd_show(int argc, char **argv)
     /* A plan id names a plan in airlockd's queue, unless a file of that name is here. */
     if (cli_plan_id(arg) && stat(arg, &st) != 0 && errno == ENOENT) {
         struct cli_fetched f;
+        struct al_artifact *art = NULL;
 
         if ((rc = cli_plan_fetch(what, sock, arg, have_lim ? &lim : NULL, &f)) != CLI_OK)
             return rc;
         rc = cli_show_plan(what, f.artifact.data ? f.artifact.data : "", f.artifact.len,
                            have_lim ? &lim : &f.lim);
+        /* The findings of airlockd's scan too, as approve lists them: a person reading a
+         * queued plan first should not meet them only when approving. */
+        if (rc == CLI_OK && al_artifact_read(f.artifact.data ? f.artifact.data : "", f.artifact.len,
+                                             have_lim ? &lim : &f.lim, &art) == 0)
+            cli_put_findings(cJSON_GetObjectItemCaseSensitive(f.reply, "findings"), art);
+        al_artifact_free(art);
         cli_fetched_close(&f);
         return rc;
     }

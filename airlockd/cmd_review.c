@@ -25,6 +25,7 @@
 
 #include <airlock/artifact.h>
 #include <airlock/client.h>
+#include <airlock/confirm.h>
 #include <airlock/file.h>
 #include <airlock/paths.h>
 #include <airlock/plan.h>
@@ -33,7 +34,6 @@
 #include <airlock/sign.h>
 
 #define TRANSCRIPT_MAX 1048576 /* the daemon's largest transcript chunk */
-#define CONFIRM_LEN 8          /* characters of the plan id typed to approve */
 
 /* Decodes standard base64 text b64 into out (emptied first); AL_ETOOBIG past out's max. */
 static int
@@ -236,75 +236,181 @@ put_rendered(const char *s)
     al_buf_close(&b);
 }
 
+/* The index in the manifest of the member named path, or SIZE_MAX. */
+static size_t
+member_index(const struct al_artifact *art, const char *path)
+{
+    const struct al_manifest *m = al_artifact_manifest(art);
+    size_t i;
+
+    for (i = 0; path != NULL && i < m->n_entries; i++)
+        if (strcmp(m->entries[i].path, path) == 0)
+            return i;
+    return SIZE_MAX;
+}
+
 /* The line (from 1) of byte start in the plan's file path, or 0 when the plan has no such
  * file or start is not within it. */
 static size_t
 line_of(const struct al_artifact *art, const char *path, long long start)
 {
-    const struct al_manifest *m = al_artifact_manifest(art);
     const char *data;
-    size_t i, k, len, line = 1;
+    size_t i = member_index(art, path), k, len, line = 1;
 
-    if (path == NULL || start < 0)
+    if (i == SIZE_MAX || start < 0)
         return 0;
-    for (i = 0; i < m->n_entries; i++) {
-        if (strcmp(m->entries[i].path, path) != 0)
-            continue;
-        al_artifact_member(art, i, &data, &len);
-        if ((unsigned long long)start > len)
-            return 0;
-        for (k = 0; k < (size_t)start; k++)
-            line += data[k] == '\n';
-        return line;
-    }
-    return 0;
+    al_artifact_member(art, i, &data, &len);
+    if ((unsigned long long)start > len)
+        return 0;
+    for (k = 0; k < (size_t)start; k++)
+        line += data[k] == '\n';
+    return line;
 }
 
 /*
- * Prints the scanner's findings as the UI's findings list shows them, one a line:
+ * Prints one of the scanner's findings as the UI's findings list shows it, on one line:
  * severity, rule, where (the file and line), the message and what the flagged text shows
  * as. Every string is the daemon's copy of what the scanner said about untrusted text:
  * printed only through put_rendered() or cli_put_escaped().
  */
 static void
-put_findings(const cJSON *findings, const struct al_artifact *art)
+put_finding(const cJSON *x, const struct al_artifact *art)
 {
-    const char *sev, *rule, *member, *msg, *visible;
-    const cJSON *x;
+    const char *sev = cli_json_str(x, "severity"), *rule = cli_json_str(x, "rule"),
+               *member = cli_json_str(x, "member"), *msg = cli_json_str(x, "message"),
+               *visible = cli_json_str(x, "visible");
     size_t line;
-    int i, n = cJSON_GetArraySize(findings);
+    int i;
 
-    printf("\nfindings %d\n", n);
-    cJSON_ArrayForEach(x, findings)
-    {
-        sev = cli_json_str(x, "severity");
-        rule = cli_json_str(x, "rule");
-        member = cli_json_str(x, "member");
-        msg = cli_json_str(x, "message");
-        visible = cli_json_str(x, "visible");
-        for (i = 0; i <= AL_SEV_BLOCK; i++)
-            if (sev != NULL && strcmp(sev, al_severity_name((enum al_severity)i)) == 0)
-                break;
-        printf("  %-5s  ", i <= AL_SEV_BLOCK ? sev : "?");
-        cli_put_escaped(stdout, rule != NULL ? rule : "?");
-        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "heuristic")))
-            fputs(" (heuristic)", stdout);
-        if (member != NULL) {
-            fputs("  ", stdout);
-            cli_put_escaped(stdout, member);
-            if ((line = line_of(art, member, cli_json_num(x, "start"))) > 0)
-                printf(":%zu", line);
-        }
-        if (msg != NULL) {
-            fputs(": ", stdout);
-            put_rendered(msg);
-        }
-        if (visible != NULL) {
-            fputs("  shows ", stdout);
-            put_rendered(visible);
-        }
-        fputc('\n', stdout);
+    for (i = 0; i <= AL_SEV_BLOCK; i++)
+        if (sev != NULL && strcmp(sev, al_severity_name((enum al_severity)i)) == 0)
+            break;
+    printf("  %-5s  ", i <= AL_SEV_BLOCK ? sev : "?");
+    cli_put_escaped(stdout, rule != NULL ? rule : "?");
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "heuristic")))
+        fputs(" (heuristic)", stdout);
+    if (member != NULL) {
+        fputs("  ", stdout);
+        cli_put_escaped(stdout, member);
+        if ((line = line_of(art, member, cli_json_num(x, "start"))) > 0)
+            printf(":%zu", line);
     }
+    if (msg != NULL) {
+        fputs(": ", stdout);
+        put_rendered(msg);
+    }
+    if (visible != NULL) {
+        fputs("  shows ", stdout);
+        put_rendered(visible);
+    }
+    fputc('\n', stdout);
+}
+
+void
+cli_put_findings(const cJSON *findings, const struct al_artifact *art)
+{
+    const cJSON *x;
+
+    printf("\nfindings %d\n", cJSON_GetArraySize(findings));
+    cJSON_ArrayForEach(x, findings) put_finding(x, art);
+}
+
+/* A finding of the daemon's list with its place in the plan, for reading order. */
+struct placed {
+    const cJSON *x;
+    size_t member, start, seq;
+};
+
+static int
+by_place(const void *a, const void *b)
+{
+    const struct placed *p = a, *q = b;
+
+    if (p->member != q->member)
+        return p->member < q->member ? -1 : 1;
+    if (p->start != q->start)
+        return p->start < q->start ? -1 : 1;
+    return p->seq < q->seq ? -1 : p->seq > q->seq;
+}
+
+/* A JSON number as a byte offset: anything negative, fractional or huge is no place. */
+static size_t
+offset_of(const cJSON *x, const char *name)
+{
+    double v = cli_json_num(x, name);
+
+    return v >= 0 && v < 9007199254740992.0 && v == (double)(size_t)v ? (size_t)v : SIZE_MAX;
+}
+
+/*
+ * Asks for the deliberate answer that approves the plan, as airlock-tui does: with a high
+ * finding, what that finding names (airlock/confirm.h; the findings taken in reading
+ * order, file by file as the manifest lists them), else the first characters of the id.
+ * Returns CLI_OK when the person typed it.
+ */
+static int
+confirm_approval(const cJSON *findings, const struct al_artifact *art, const char *id, int high)
+{
+    char answer[AL_CONFIRM_MAX], line[AL_CONFIRM_MAX + 200], typed[AL_CONFIRM_MAX + 64];
+    struct al_confirm_finding *cf = NULL;
+    struct placed *pl = NULL;
+    const cJSON *x;
+    const char *sev;
+    size_t i, n = 0, pick = SIZE_MAX, cap = (size_t)cJSON_GetArraySize(findings);
+    int is_host = 0, got, rc = CLI_FAIL;
+
+    snprintf(answer, sizeof(answer), "%.*s", AL_CONFIRM_ID_LEN, id);
+    if (high) {
+        if ((pl = calloc(cap + 1, sizeof(*pl))) == NULL ||
+            (cf = calloc(cap + 1, sizeof(*cf))) == NULL) {
+            fprintf(stderr, "airlock: approve: out of memory\n");
+            goto out;
+        }
+        cJSON_ArrayForEach(x, findings)
+        {
+            pl[n].x = x;
+            pl[n].member = member_index(art, cli_json_str(x, "member"));
+            pl[n].start = offset_of(x, "start");
+            pl[n].seq = n;
+            n++;
+        }
+        qsort(pl, n, sizeof(*pl), by_place);
+        for (i = 0; i < n; i++) {
+            sev = cli_json_str(pl[i].x, "severity");
+            cf[i].rule = cli_json_str(pl[i].x, "rule") ? cli_json_str(pl[i].x, "rule") : "?";
+            cf[i].severity = sev != NULL && strcmp(sev, "high") == 0 ? AL_SEV_HIGH : AL_SEV_INFO;
+            cf[i].start = pl[i].start;
+            cf[i].end = offset_of(pl[i].x, "end");
+            if (pl[i].member != SIZE_MAX)
+                al_artifact_member(art, pl[i].member, &cf[i].data, &cf[i].len);
+            /* A span the member does not hold is no place to take an answer from. */
+            if (cf[i].start > cf[i].end || cf[i].end > cf[i].len)
+                cf[i].data = NULL;
+        }
+        pick = al_confirm_choose(cf, n, id, answer, &is_host);
+    }
+    if (pick != SIZE_MAX) {
+        printf("\nHigh finding:\n");
+        put_finding(pl[pick].x, art);
+        fflush(stdout);
+        snprintf(line, sizeof(line), "To approve it, type %s (%s): ",
+                 is_host ? "the destination host" : "the end of the marked text", answer);
+    } else {
+        snprintf(line, sizeof(line),
+                 "To approve it, type the first %d characters of its id (%s): ", AL_CONFIRM_ID_LEN,
+                 answer);
+    }
+    got = ask_line(line, typed, sizeof(typed));
+    if (got < 0 || !al_confirm_matches(typed, answer)) {
+        fprintf(stderr, "airlock: approve: %s; plan %s not approved\n",
+                got == -1 ? "no confirmation given" : "the confirmation does not match", id);
+        goto out;
+    }
+    rc = CLI_OK;
+out:
+    free(pl);
+    free(cf);
+    return rc;
 }
 
 /* Sends the approval of plan id with the .minisig text sig. */
@@ -363,7 +469,9 @@ static const char approve_help[] =
     "\n"
     "Fetches a pending plan, checks that its bytes are the ones airlockd listed (BLAKE2b),\n"
     "prints all of it as 'airlock show' does, says which way it goes, and asks you to type\n"
-    "the first 8 characters of its id. Then signs exactly those bytes with the approver's\n"
+    "the first 8 characters of its id or, for a plan with a high finding, what that\n"
+    "finding names (a URL's host, or the end of the marked text), as airlock-tui asks.\n"
+    "Then signs exactly those bytes with the approver's\n"
     "secret key (asking for its passphrase if it has one) and sends the signature to\n"
     "airlockd, which delivers the plan into a new session of the other side. The\n"
     "confirmation and passphrase are read from the terminal, or as one line each from\n"
@@ -379,15 +487,16 @@ static const char approve_help[] =
 int
 cmd_approve(int argc, char **argv)
 {
-    char keypath[4096] = "", what[64], line[256], *pass = NULL;
+    char keypath[4096] = "", what[64], *pass = NULL;
     const struct al_manifest *m;
     struct al_artifact *art = NULL;
     struct al_seckey *sk = NULL;
     struct cli_ctl_args a;
     struct cli_fetched f;
     struct al_buf keytext, sig;
+    const cJSON *findings;
     const char *id, *state, *worst;
-    int r, n, enc = 0, rc, have_plan = 0;
+    int r, enc = 0, rc, have_plan = 0;
 
     if ((rc = cli_ctl_parse(argc, argv, approve_help,
                             CLI_OPT_KEY | CLI_OPT_SIGNATURE | CLI_OPT_MAXBYTES, 1, &a)) >= 0)
@@ -442,7 +551,8 @@ cmd_approve(int argc, char **argv)
     if ((rc = cli_show_plan(what, f.artifact.data, f.artifact.len, &f.lim)) != CLI_OK)
         goto out;
     rc = CLI_FAIL;
-    put_findings(cJSON_GetObjectItemCaseSensitive(f.reply, "findings"), art);
+    findings = cJSON_GetObjectItemCaseSensitive(f.reply, "findings");
+    cli_put_findings(findings, art);
     printf("\nThis plan goes %s -> %s: %s.\n", al_side_name(m->from), al_side_name(m->to),
            m->from == AL_SIDE_OFFLINE ? "leaving your computer" : "untrusted content coming in");
     fflush(stdout);
@@ -453,15 +563,8 @@ cmd_approve(int argc, char **argv)
                                                   "the plan (airlock edit) or reject it"));
         goto out;
     }
-    snprintf(line, sizeof(line),
-             "To approve it, type the first %d characters of its id (%.*s): ", CONFIRM_LEN,
-             CONFIRM_LEN, id);
-    n = ask_line(line, line, sizeof(line));
-    if (n < 0 || (size_t)n != CONFIRM_LEN || memcmp(line, id, CONFIRM_LEN) != 0) {
-        fprintf(stderr, "airlock: approve: %s; plan %s not approved\n",
-                n == -1 ? "no confirmation given" : "the confirmation does not match", id);
+    if (confirm_approval(findings, art, id, worst != NULL && strcmp(worst, "high") == 0) != CLI_OK)
         goto out;
-    }
     if (enc && cli_passphrase("Passphrase for the secret key: ", 0, &pass) != 0)
         goto out;
     if (enc)

@@ -28,130 +28,42 @@
 
 #include <sodium.h>
 
+#include <airlock/confirm.h>
 #include <airlock/file.h>
 #include <airlock/plan.h>
 #include <airlock/render.h>
 #include <airlock/sign.h>
 
 #define PASS_MAX 1024
-#define CONFIRM_TAIL 6       /* characters of the flagged text typed for a high finding */
-#define HOST_BACK 2048       /* how far before a URL finding its scheme is looked for */
 #define EDITOR_ARGS 32       /* words of $VISUAL or $EDITOR */
 #define EDIT_B64_MAX 250000u /* the edit op is one request line of at most 256 KiB */
 
-static int
-is_alnum(int c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* The host of the URL at or around bytes [s, e) of d[0..n): the scheme's "://" is looked
- * for inside the span, then a little before it (a finding on a query string starts after
- * the host). Copies it to out when it is plain ASCII, the only kind a person can type. */
-static int
-url_host(const char *d, size_t n, size_t s, size_t e, char *out, size_t outlen)
-{
-    size_t p, h, he, lo = s > HOST_BACK ? s - HOST_BACK : 0;
-    const char *hit = NULL;
-
-    for (p = s; p + 3 <= e && p + 3 <= n; p++)
-        if (memcmp(d + p, "://", 3) == 0) {
-            hit = d + p;
-            break;
-        }
-    for (p = s; hit == NULL && p > lo; p--)
-        if (p + 3 <= n && memcmp(d + p - 1, "://", 3) == 0)
-            hit = d + p - 1;
-    if (hit == NULL)
-        return -1;
-    h = (size_t)(hit - d) + 3;
-    for (he = h; he < n && d[he] > 0x20 && d[he] < 0x7f && strchr("/?#\"'<>`)]}", d[he]) == NULL;
-         he++)
-        ;
-    for (p = he; p > h; p--) /* after any user:password@ */
-        if (d[p - 1] == '@') {
-            h = p;
-            break;
-        }
-    if (h < he && d[h] == '[') { /* an IPv6 literal: up to its bracket */
-        for (p = h; p < he && d[p] != ']'; p++)
-            ;
-        he = p < he ? p + 1 : he;
-    } else {
-        for (p = h; p < he && d[p] != ':'; p++)
-            ;
-        he = p;
-    }
-    if (he == h || he - h >= outlen)
-        return -1;
-    memcpy(out, d + h, he - h);
-    out[he - h] = '\0';
-    return 0;
-}
-
-/* The last CONFIRM_TAIL letters and digits of the span [s, e) as drawn (tokens included,
- * so hidden characters count by what the person sees). */
-static void
-span_tail(const char *d, size_t n, size_t s, size_t e, char *out, size_t outlen)
-{
-    struct al_render_piece p;
-    char ring[CONFIRM_TAIL];
-    size_t pos, k = 0, i, from;
-
-    if (e > n)
-        e = n;
-    if (e <= s)
-        e = s < n ? s + 1 : n;
-    /* The end of a long span is enough; start on a character boundary. */
-    pos = e - s > 4096 ? e - 4096 : s;
-    while (pos > s && ((unsigned char)d[pos] & 0xc0) == 0x80)
-        pos++;
-    while (pos < e) {
-        al_render_next(d, e, pos, AL_RENDER_ESCAPE_NEWLINE, &p);
-        for (i = 0; i < p.len; i++)
-            if (is_alnum((unsigned char)p.text[i]))
-                ring[k++ % CONFIRM_TAIL] = p.text[i];
-        pos = p.end;
-    }
-    from = k > CONFIRM_TAIL ? k - CONFIRM_TAIL : 0;
-    for (i = 0; from + i < k && i + 1 < outlen; i++)
-        out[i] = ring[(from + i) % CONFIRM_TAIL];
-    out[i] = '\0';
-}
-
-/* What a person types to approve a plan with high findings, tied to one of them: a URL's
- * host when one is flagged, else the end of the first flagged span. */
+/* What a person types to approve a plan with high findings (airlock/confirm.h), chosen
+ * among the findings in the order the findings list shows them. Returns the index in that
+ * list of the finding it is tied to, or SIZE_MAX when the plan's id stands in. */
 static size_t
-confirmation(struct tui_review *r, char *expect, size_t len, int *is_host)
+confirmation(struct tui_review *r, char *expect, int *is_host)
 {
+    struct al_confirm_finding *cf;
     const struct al_finding *f;
-    const char *d;
-    size_t i, n, pick = SIZE_MAX;
+    size_t i, pick;
 
+    if ((cf = calloc(r->nlisted ? r->nlisted : 1, sizeof(*cf))) == NULL) {
+        /* Without memory for the list the plan's id still makes a deliberate answer. */
+        *is_host = 0;
+        snprintf(expect, AL_CONFIRM_MAX, "%.*s", AL_CONFIRM_ID_LEN, r->id);
+        return SIZE_MAX;
+    }
     for (i = 0; i < r->nlisted; i++) {
         f = al_scan_get(r->scan, r->order[i]);
-        if (f->severity != AL_SEV_HIGH)
-            continue;
-        tui__review_span(r, r->order[i], &d, &n);
-        if ((strncmp(f->rule, "url.", 4) == 0 || strcmp(f->rule, "host") == 0) &&
-            url_host(d, n, f->start, f->end, expect, len) == 0) {
-            *is_host = 1;
-            return i;
-        }
-        if (pick == SIZE_MAX)
-            pick = i;
+        cf[i].rule = f->rule;
+        cf[i].severity = f->severity;
+        cf[i].start = f->start;
+        cf[i].end = f->end;
+        tui__review_span(r, r->order[i], &cf[i].data, &cf[i].len);
     }
-    *is_host = 0;
-    expect[0] = '\0';
-    if (pick != SIZE_MAX) {
-        f = al_scan_get(r->scan, r->order[pick]);
-        tui__review_span(r, r->order[pick], &d, &n);
-        span_tail(d, n, f->start, f->end, expect, len);
-    }
-    /* A high finding the scanner did not keep (over its cap), or a span with no letter
-     * or digit: the plan's id stands in. */
-    if (expect[0] == '\0')
-        snprintf(expect, len, "%.8s", r->id);
+    pick = al_confirm_choose(cf, r->nlisted, r->id, expect, is_host);
+    free(cf);
     return pick;
 }
 
@@ -163,19 +75,6 @@ key_bar(const char *text, enum tui_role role)
 
     tui_blank(stdscr, y, 0, cols, role);
     tui_text(stdscr, y, 1, cols - 2, text, strlen(text), role);
-}
-
-/* s without the spaces around it (a pasted answer often has some). */
-static char *
-trim(char *s)
-{
-    size_t n;
-
-    while (*s == ' ')
-        s++;
-    for (n = strlen(s); n > 0 && s[n - 1] == ' '; n--)
-        s[n - 1] = '\0';
-    return s;
 }
 
 /* Reads the secret key file into sodium_malloc memory. */
@@ -315,7 +214,7 @@ void
 tui__review_approve(struct tui *t)
 {
     struct tui_review *r = t->review;
-    char expect[300], typed[300], q[320], bar[160];
+    char expect[AL_CONFIRM_MAX], typed[300], q[AL_CONFIRM_MAX + 16], bar[160];
     const struct al_finding *f;
     const char *worst;
     size_t pick;
@@ -352,7 +251,7 @@ tui__review_approve(struct tui *t)
         return;
     }
     if (r->worst == AL_SEV_HIGH) {
-        pick = confirmation(r, expect, sizeof(expect), &host);
+        pick = confirmation(r, expect, &host);
         if (pick != SIZE_MAX) {
             /* Show the finding the confirmation is about while it is typed. */
             tui__review_show(t, pick);
@@ -371,7 +270,7 @@ tui__review_approve(struct tui *t)
             tui_note(t, TUI_DIM, "not approved");
             return;
         }
-        if (strcasecmp(trim(typed), expect) != 0) {
+        if (!al_confirm_matches(typed, expect)) {
             tui_note(t, TUI_BAD, "that is not %s: not approved", expect);
             return;
         }

@@ -128,7 +128,11 @@ expect_status 1 "export does not overwrite" -- "$AIRLOCK" export "$p" ex1
 expect_grep "EEXISTS" "$tmp/err" "the refusal names EEXISTS"
 "$AIRLOCK" show "$p" >show-id.out
 "$AIRLOCK" show "ex1/$p.airlock" >show-file.out
-cmp -s show-id.out show-file.out && ok "show ID is byte-identical to show FILE" || not_ok "show ID differs from show FILE"
+head -c "$(wc -c <show-file.out)" show-id.out | cmp -s - show-file.out &&
+    ok "show ID begins with exactly what show FILE prints" || not_ok "show ID differs from show FILE"
+tail -c +"$(($(wc -c <show-file.out) + 1))" show-id.out >show-id.findings
+grep -q '^findings [1-9]' show-id.findings && grep -q '^  block  control\.esc  plan\.md:2: ' show-id.findings &&
+    ok "and then the findings of airlockd's scan, one a line" || not_ok "show ID lists no findings"
 grep -q 'red \\e\[31mX\\e\[0m rlo \\u{202E} end' show-id.out && ok "show ID makes escapes visible" ||
     not_ok "show ID escapes"
 
@@ -154,13 +158,25 @@ expect_grep "^edited $p into [0-9a-f]\{32\}$" "$tmp/out" "edit names the new pla
 p=$(sed -n 's/^edited [0-9a-f]* into \([0-9a-f]\{32\}\)$/\1/p' "$tmp/out")
 expect_grep "^$p  offline -> online  pending" "$tmp/out" "and lists it as pending"
 
-# approve: a wrong confirmation approves nothing; the right one and the passphrase do.
+# approve: a wrong confirmation approves nothing; the right one and the passphrase do. The
+# edited plan keeps a high finding (the bidi override), so the answer is what that finding
+# marks as drawn (the override and the text it reorders, "\u{202E} end": its last six
+# letters and digits), as in airlock-tui; the id's first characters, enough for a plain
+# plan, are not.
 printf 'deadbeef\npw\n' >wrong.in
 expect_status 1 "approve with a wrong confirmation fails" -- sh -c "'$AIRLOCK' approve '$p' <wrong.in"
 expect_grep "does not match; plan $p not approved" "$tmp/err" "and says the plan was not approved"
+expect_grep "^To approve it, type the end of the marked text (02Eend): " "$tmp/err" \
+    "with a high finding approve asks for the end of the marked text"
+expect_grep "^High finding:" "$tmp/out" "after naming the finding the answer is about"
+expect_grep "^  high   unicode\.bidi  plan\.md:2: " "$tmp/out" "(the bidi override, with its place)"
+printf '%s\npw\n' "$(printf %s "$p" | cut -c1-8)" >id.in
+expect_status 1 "the plan id's first characters do not approve a plan with a high finding" -- \
+    sh -c "'$AIRLOCK' approve '$p' <id.in"
 "$AIRLOCK" plans | grep -q "^$p .*pending" && ok "the plan is still pending" || not_ok "the plan left pending"
-printf '%s\npw\n' "$(printf %s "$p" | cut -c1-8)" >right.in
-expect_status 0 "approve with the confirmation and passphrase" -- sh -c "'$AIRLOCK' approve '$p' <right.in"
+printf ' 02EEND \npw\n' >right.in
+expect_status 0 "approve with the marked text's end (spaces and case ignored) and the passphrase" -- \
+    sh -c "'$AIRLOCK' approve '$p' <right.in"
 expect_grep "^airlock: approve: deriving the key from the passphrase" "$tmp/err" "approve says it is deriving the key before the seconds of scrypt"
 expect_grep "leaving your computer" "$tmp/out" "approve says the plan leaves the computer"
 expect_grep "^| red X rlo \\\\u{202E} end" "$tmp/out" "approve shows the edited plan with visible escapes"
