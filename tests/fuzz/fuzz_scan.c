@@ -2,13 +2,16 @@
  * libFuzzer target: the plan scanner on arbitrary bytes, both directions, with canaries.
  * Beyond "no crash, no leak, no timeout": every finding lies inside the input, its
  * message and visible text are terminal-safe (no C0 but nothing, no DEL, no C1, no ESC),
- * the worst severity covers every finding, and the JSON form is built and bounded.
+ * the worst severity covers every finding, and the JSON form is built and bounded. The
+ * approval question is chosen from the findings as airlock-tui and `airlock approve` do
+ * (al_confirm_choose): its answer is short printable ASCII a person can type.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <airlock/confirm.h>
 #include <airlock/scan.h>
 #include <airlock/store.h>
 
@@ -25,6 +28,35 @@ safe(const char *s)
         if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
             __builtin_trap();
     }
+}
+
+/* The answer for the findings of s over data (both members are prefixes of it). */
+static void
+confirm(const struct al_scan *s, const char *data, size_t size)
+{
+    struct al_confirm_finding cf[64];
+    char answer[AL_CONFIRM_MAX];
+    size_t i, n = 0, pick, k;
+    int host;
+
+    for (i = 0; i < al_scan_count(s) && n < 64; i++, n++) {
+        const struct al_finding *f = al_scan_get(s, i);
+
+        cf[n].rule = f->rule;
+        cf[n].severity = f->severity;
+        cf[n].data = data;
+        cf[n].len = f->member != NULL && strcmp(f->member, "m2") == 0 ? size / 2 : size;
+        cf[n].start = f->start;
+        cf[n].end = f->end;
+    }
+    pick = al_confirm_choose(cf, n, "0123456789abcdef0123456789abcdef", answer, &host);
+    if (pick != SIZE_MAX && (pick >= n || cf[pick].severity != AL_SEV_HIGH))
+        __builtin_trap();
+    for (k = 0; answer[k] != '\0'; k++)
+        if ((unsigned char)answer[k] <= 0x20 || (unsigned char)answer[k] >= 0x7f)
+            __builtin_trap();
+    if (k == 0 || k >= AL_CONFIRM_MAX || !al_confirm_matches(answer, answer))
+        __builtin_trap();
 }
 
 int
@@ -70,6 +102,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             al_scan_free(s);
             return 0; /* out of memory only */
         }
+        confirm(s, (const char *)data, size);
         for (i = 0; i < al_scan_count(s); i++) {
             const struct al_finding *f = al_scan_get(s, i);
 
