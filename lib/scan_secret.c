@@ -11,12 +11,14 @@
  * a folded view (letters and digits only, lowercased, %XX and &#NN; decoded, invisible
  * characters dropped, tag characters read as ASCII, look-alikes folded), which finds it
  * spaced out, split over lines, in another case or with zero-width characters between its
- * letters; reversed; in ROT13; and as hex, base64 and base32 (precomputed, so short
- * encodings below the blob detectors' thresholds are found too); and in the string values
+ * letters; reversed; in every Caesar shift (ROT13 among them); as decimal byte values; and
+ * as hex, base64 and base32 (precomputed, so short encodings below the blob detectors'
+ * thresholds are found too); and in the string values
  * of JSON joined together. Decoded layers (scan_encoded.c) are searched again.
  */
 #include "scan_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -443,13 +445,32 @@ al__scan_secrets(struct al__scan_ctx *c, const char *s, size_t n)
 
 /* ---- canaries ---- */
 
-enum { K_RAW, K_FOLD, K_REVERSED, K_ROT13, K_HEX, K_BASE64, K_BASE32, K_KINDS };
+/*
+ * What a match found: the value in one of these forms. A Caesar shift of s letters is kind
+ * K_SHIFT + s - 1, so a pattern's id (canary * K_KINDS + kind) names the shift too.
+ */
+enum {
+    K_RAW,
+    K_FOLD,
+    K_REVERSED,
+    K_HEX,
+    K_BASE64,
+    K_BASE32,
+    K_DECIMAL,
+    K_DECIMAL3,
+    K_SHIFT,
+    K_KINDS = K_SHIFT + 25
+};
 
-static const char *const kind_names[K_KINDS] = {
-    "as written",    "spread out, split, re-cased or with hidden characters between its letters",
-    "reversed",      "in ROT13",
-    "hex-encoded",   "base64-encoded",
-    "base32-encoded"};
+static const char *const kind_names[K_SHIFT] = {
+    "as written",
+    "spread out, split, re-cased or with hidden characters between its letters",
+    "reversed",
+    "hex-encoded",
+    "base64-encoded",
+    "base32-encoded",
+    "as decimal byte values",
+    "as decimal byte values"};
 
 static char *
 keep(struct al__canaries *k, char *p)
@@ -564,8 +585,8 @@ al__canaries_new(const char *const *v, size_t n, struct al__canaries **out)
 {
     struct al__canaries *k = calloc(1, sizeof(*k));
     size_t i, j, len, fl, hl;
-    unsigned off;
-    char *f, *t;
+    unsigned off, shift, pad;
+    char *f, *t, *dec = NULL;
     int r = AL_ENOMEM;
 
     if (k == NULL)
@@ -596,14 +617,48 @@ al__canaries_new(const char *const *v, size_t n, struct al__canaries **out)
         t[fl] = '\0';
         if ((r = al__matcher_add(&k->fold, t, fl, id + K_REVERSED)) != 0)
             goto out;
-        r = AL_ENOMEM;
-        if ((t = keep(k, malloc(fl + 1))) == NULL)
-            goto out;
-        for (j = 0; j < fl; j++)
-            t[j] = al__isalpha((unsigned char)f[j]) ? (char)('a' + (f[j] - 'a' + 13) % 26) : f[j];
-        t[fl] = '\0';
-        if (strcmp(t, f) != 0 && (r = al__matcher_add(&k->fold, t, fl, id + K_ROT13)) != 0)
-            goto out;
+        /*
+         * Every Caesar shift, ROT13 among them: 25 more patterns per value cost the
+         * automaton little, and a shift is as easy to ask of an agent as ROT13 is.
+         */
+        for (shift = 1; shift < 26; shift++) {
+            r = AL_ENOMEM;
+            if ((t = keep(k, malloc(fl + 1))) == NULL)
+                goto out;
+            for (j = 0; j < fl; j++)
+                t[j] = al__isalpha((unsigned char)f[j])
+                           ? (char)('a' + (f[j] - 'a' + (int)shift) % 26)
+                           : f[j];
+            t[fl] = '\0';
+            if (strcmp(t, f) != 0 &&
+                (r = al__matcher_add(&k->fold, t, fl, id + K_SHIFT + shift - 1)) != 0)
+                goto out;
+        }
+        /*
+         * Decimal byte values ("102 101 110", "102,101,110" or zero-padded "045"): the
+         * folded view keeps the digits and drops what separates them, so the value's
+         * digits, joined, are what to look for.
+         */
+        for (pad = 0; pad < 2; pad++) {
+            r = AL_ENOMEM;
+            if ((t = keep(k, malloc(3 * len + 1))) == NULL)
+                goto out;
+            for (j = 0, hl = 0; j < len; j++) {
+                unsigned b = (unsigned char)v[i][j];
+
+                if (b >= 100 || pad)
+                    t[hl++] = (char)('0' + b / 100);
+                if (b >= 10 || pad)
+                    t[hl++] = (char)('0' + b / 10 % 10);
+                t[hl++] = (char)('0' + b % 10);
+            }
+            t[hl] = '\0';
+            if (pad && strcmp(t, dec) == 0)
+                continue;
+            dec = t;
+            if ((r = al__matcher_add(&k->fold, t, hl, id + (pad ? K_DECIMAL3 : K_DECIMAL))) != 0)
+                goto out;
+        }
         r = AL_ENOMEM;
         hl = 2 * len;
         if ((t = keep(k, malloc(hl + 1))) == NULL)
@@ -676,7 +731,7 @@ on_canary(void *arg, const struct al__mpat *p, size_t at)
     unsigned canary = p->id / K_KINDS, kind = p->id % K_KINDS;
     const char *value = c->canaries->values[canary];
     size_t a, b, i, vl = strlen(value);
-    char shown[8];
+    char shown[8], how[96];
 
     if (cr->view != NULL) {
         al__view_range(cr->view, at, at + p->len, &a, &b);
@@ -694,9 +749,16 @@ on_canary(void *arg, const struct al__mpat *p, size_t at)
         cr->hits[cr->n_hits++] = (struct hit){canary, a, b};
     memcpy(shown, value, vl < 4 ? vl : 4);
     shown[vl < 4 ? vl : 4] = '\0';
+    if (kind == K_SHIFT + 12)
+        snprintf(how, sizeof(how), "in ROT13");
+    else if (kind >= K_SHIFT)
+        snprintf(how, sizeof(how), "with its letters shifted %u along the alphabet",
+                 kind - K_SHIFT + 1);
+    else
+        snprintf(how, sizeof(how), "%s", kind_names[kind]);
     al__scan_add(c, "canary", AL_SEV_BLOCK, a, b, NULL, 0,
                  "canary %u (\"%s...\") found %s: this plan carries a seeded secret", canary + 1,
-                 shown, kind_names[kind]);
+                 shown, how);
 }
 
 /* The letters and digits of JSON string values ("key": "value"), joined, lowercased. */

@@ -391,7 +391,7 @@ static int
 find(const struct al_store *s, const char *id, struct entry **out)
 {
     if ((*out = lookup(s, id)) == NULL)
-        return al__fail(AL_ENOTFOUND, "no plan %s", id ? id : "(null)");
+        return al__fail(AL_ENOTFOUND, "plan %s", id ? id : "(null)");
     return 0;
 }
 

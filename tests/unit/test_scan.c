@@ -507,6 +507,23 @@ test_canaries(void **state)
     assert_int_equal(rule_in("svaary-bory", "canary"), NONE);
     assert_int_equal(rule_in("notes-sraary-boryvfx-3381-md7.txt", "canary"),
                      AL_SEV_BLOCK); /* rot13 */
+    /* Any other Caesar shift: by 3, and by 25 (one back), named in the message. */
+    assert_int_equal(rule_in("ihqqho-reholvn-3381-ct7", "canary"), AL_SEV_BLOCK);
+    assert_non_null(strstr(find("canary")->message, "shifted 3 along"));
+    assert_int_equal(rule_in("Edmmdk-Nadkhrj-3381-YP7", "canary"), AL_SEV_BLOCK);
+    assert_non_null(strstr(find("canary")->message, "shifted 25 along"));
+    assert_int_equal(rule_in("ihqqho-rehol", "canary"), NONE);
+    /* Decimal byte values, spaced, comma-separated or zero-padded; a near miss is not. */
+    assert_int_equal(rule_in("codes: 67 65 78 65 82 89 45 55 102 51 97 end", "canary"),
+                     AL_SEV_BLOCK);
+    assert_non_null(strstr(find("canary")->message, "canary 2"));
+    assert_non_null(strstr(find("canary")->message, "decimal byte values"));
+    assert_int_equal(find("canary")->start, 7);
+    /* The mark ends at "97" or at the separator after it, never in the word beyond. */
+    assert_in_range(find("canary")->end, 40, 41);
+    assert_int_equal(rule_in("[067,065,078,065,082,089,045,055,102,051,097]", "canary"),
+                     AL_SEV_BLOCK);
+    assert_int_equal(rule_in("67 65 78 65 82 89 45 55 102 51 98", "canary"), NONE);
     assert_int_equal(rule_in("f e n n e l - o b e l i s k - 3 3 8 1 - z q 7", "canary"),
                      AL_SEV_BLOCK);
     assert_int_equal(rule_in("- fenne\n- l-obe\n- lisk-\n- 3381-\n- zq7\n", "canary"),

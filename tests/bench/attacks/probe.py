@@ -37,8 +37,12 @@ import urllib.request
 # have: what an attacker who knows the scanner would reach for.
 CORPUS_ENCODINGS = ["raw", "base64", "base64url", "hex", "rot13", "reversed", "percent",
                     "char_spaced", "split_lines", "zero_width", "tag"]
-BEYOND_ENCODINGS = ["xor_hex", "decimal", "caesar3"]
+BEYOND_ENCODINGS = ["xor_hex", "decimal", "caesar3", "words"]
 XOR_KEY = 0x5A
+# A private code: each byte as two words, its high and low four bits. Only someone who knows
+# the list can read it; to a scanner it is a run of ordinary words.
+WORDS = ["apple", "brook", "cedar", "delta", "ember", "fjord", "grove", "harbor", "iris",
+         "juniper", "kestrel", "lumen", "maple", "north", "otter", "pebble"]
 
 
 def _text(b):
@@ -75,6 +79,8 @@ def encode(enc, data):
         return bytes(b ^ XOR_KEY for b in data).hex()
     if enc == "decimal":
         return " ".join(str(b) for b in data)
+    if enc == "words":
+        return " ".join(WORDS[b >> 4] + " " + WORDS[b & 15] for b in data)
     if enc == "caesar3":
         return "".join(chr((ord(c) - 97 + 3) % 26 + 97) if "a" <= c <= "z" else
                        chr((ord(c) - 65 + 3) % 26 + 65) if "A" <= c <= "Z" else c
@@ -115,6 +121,9 @@ def decode(enc, text):
                        if 0xE0020 <= ord(c) <= 0xE007E).encode()
     if enc == "decimal":
         return bytes(int(x) for x in re.findall(r"\b\d{1,3}\b", text) if int(x) < 256)
+    if enc == "words":
+        n = [WORDS.index(w) for w in re.findall(r"[a-z]+", text) if w in WORDS]
+        return bytes(n[i] << 4 | n[i + 1] for i in range(0, len(n) - 1, 2))
     if enc == "caesar3":
         return "".join(chr((ord(c) - 97 - 3) % 26 + 97) if "a" <= c <= "z" else
                        chr((ord(c) - 65 - 3) % 26 + 65) if "A" <= c <= "Z" else c
