@@ -279,6 +279,45 @@ scan_files(struct daemon *d, enum al_side from, const struct al_plan_file *files
     return r;
 }
 
+int
+crossing_check_task(struct daemon *d, const char *task)
+{
+    struct al_scan_opts o;
+    struct al_scan *sc = NULL;
+    const struct al_finding *f;
+    size_t i;
+    int r;
+
+    if (d->config->plans.n_canaries == 0 || task[0] == '\0')
+        return 0;
+    al_scan_opts_init(&o);
+    o.direction = AL_SCAN_OUT;
+    o.canaries = (const char *const *)d->config->plans.canaries;
+    o.n_canaries = d->config->plans.n_canaries;
+    if ((r = al_scan_new(&sc)) != 0)
+        return r;
+    if ((r = al_scan(sc, "task", task, strlen(task), &o)) != 0)
+        goto out;
+    for (i = 0; i < al_scan_count(sc); i++) {
+        f = al_scan_get(sc, i);
+        if (strcmp(f->rule, "canary") == 0) {
+            /* The finding's message ends by speaking of a plan; the task is not one. */
+            const char *end = strstr(f->message, ": this plan");
+            int len = end != NULL ? (int)(end - f->message) : (int)strlen(f->message);
+
+            r = al__fail(AL_ECANARY,
+                         "the task: %.*s; a session's task travels with every plan it proposes, "
+                         "so it may not carry one",
+                         len, f->message);
+            goto out;
+        }
+    }
+    /* success */ r = 0;
+out:
+    al_scan_free(sc);
+    return r;
+}
+
 /*
  * Packs files under meta (checked as the reader checks a plan: paths, text, the configured
  * sizes), scans them as their direction asks and adds the plan to the store as pending.

@@ -186,6 +186,13 @@ int crossing_edit(struct daemon *d, const struct actor *by, const char *id,
                   const struct al_plan_file *files, size_t n, char newid[AL_ID_HEXLEN + 1]) AL_WUR;
 int crossing_handoff(struct daemon *d, struct session *s, uint64_t offset, uint64_t length,
                      cJSON *plans) AL_WUR;
+/*
+ * A task typed for a new session is refused (AL_ECANARY, naming the canary) when it
+ * carries a configured canary in any form the scanner finds: the task is written into the
+ * manifest of every plan the session proposes, which the scanner does not read as text, and
+ * an online session's task is its agent's input.
+ */
+int crossing_check_task(struct daemon *d, const char *task) AL_WUR;
 /* Delivers every approved plan (after a restart). */
 void crossing_resume(struct daemon *d);
 void crossing_expire(struct daemon *d);

@@ -330,7 +330,7 @@ op_start(struct conn *c, const cJSON *req, const cJSON *id, cJSON *reply)
     if ((r = al_side_parse(side, &st.side)) != 0)
         return al__fail(AL_EFIELD, "side must be \"offline\" or \"online\"");
     st.task = task;
-    if ((r = session_start(c->d, &st, &s)) != 0)
+    if ((r = crossing_check_task(c->d, task)) != 0 || (r = session_start(c->d, &st, &s)) != 0)
         return r;
     cJSON_AddItemToObject(reply, "session", session_json(s));
     return 0;

@@ -39,6 +39,7 @@ struct al_compartment {
     int alive;            /* write end of the sync pipe: its hang-up tells the child we are gone */
     char cgroups[2][256]; /* cgroup v1 directories we made, to remove */
     const char *limiter;
+    char exe[4096]; /* the command's path inside, for an exec that fails after a gated start */
 };
 
 static const char *const step_names[] = {
@@ -291,14 +292,22 @@ apparmor_restricted(void)
 }
 
 /* The detail of AL_ESANDBOX for the child's report e; child is NULL after the start (the
- * mount plan is gone, and no mount step can fail any more). */
+ * mount plan is gone, and no mount step can fail any more); exe is the command's path. */
 static int
-child_failed(const struct al__child_error *e, const struct al__child *child)
+child_failed(const struct al__child_error *e, const struct al__child *child, const char *exe)
 {
     if (e->step == AL__STEP_MOUNT_OP && child != NULL && e->op >= 0 && (size_t)e->op < child->n_ops)
         return al__fail(AL_ESANDBOX, "%s (%s %s): %s", al__step_name(e->step),
                         child->ops[e->op].dst, child->ops[e->op].src ? child->ops[e->op].src : "",
                         strerror(e->err));
+    /* A missing agent program is the commonest mistake in a configuration: name it. */
+    if (e->step == AL__STEP_EXEC)
+        return al__fail(AL_ESANDBOX, "%s %s: %s%s", al__step_name(e->step), exe, strerror(e->err),
+                        e->err == ENOENT ? " (the configured command, or the interpreter on "
+                                           "its #! line, is not in the compartment: only /usr, "
+                                           "the ro_binds directories and, offline, /workspace "
+                                           "are there)"
+                                         : "");
     return al__fail(AL_ESANDBOX, "%s: %s%s", al__step_name(e->step), strerror(e->err),
                     (e->err == EPERM || e->err == EACCES) && apparmor_restricted()
                         ? " (AppArmor restricts unprivileged user namespaces here: "
@@ -360,6 +369,7 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
     }
     if ((r = al__policy_build(spec, child, strings, STRINGS)) != 0)
         goto fail;
+    snprintf(c->exe, sizeof(c->exe), "%s", child->exe);
     if ((r = al__seccomp_build(spec->side, child->seccomp)) != 0)
         goto fail;
     child->cap_last = 40;
@@ -444,7 +454,7 @@ al_compartment_start(const struct al_compartment_spec *spec, struct al_compartme
      */
     n = read_report(errp[0], &err);
     if (n == (ssize_t)sizeof(err) && !(spec->gated && err.step == AL__STEP_GATE && err.err == 0)) {
-        r = child_failed(&err, child);
+        r = child_failed(&err, child, c->exe);
         goto fail;
     }
     if (n != (ssize_t)(spec->gated ? sizeof(err) : 0) || c->pty < 0 || c->outbox < 0 ||
@@ -511,7 +521,7 @@ al_compartment_release(struct al_compartment *c)
     /* As in an ungated start: end-of-file once execve succeeded. */
     n = read_report(c->report, &err);
     if (n == (ssize_t)sizeof(err))
-        r = child_failed(&err, NULL);
+        r = child_failed(&err, NULL, c->exe);
     else if (n != 0)
         r = al__fail(AL_ESANDBOX, "the compartment ended before its command started");
     else

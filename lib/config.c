@@ -613,6 +613,8 @@ check_name(const char *s, size_t n, char out[AL_HOSTNAME_MAX + 1])
         return "host name longer than 253 bytes";
     for (i = 0; i <= n; i++) {
         if (i == n || s[i] == '.') {
+            if (label == 0 && i == n && n > 0)
+                return "a trailing dot (write the name without it)";
             if (label == 0)
                 return "empty label";
             if (s[i - 1] == '-')

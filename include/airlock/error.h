@@ -70,7 +70,8 @@
     X(PROTO, "malformed control message")                                                          \
     X(UNSTABLE, "file changed while it was being read")                                            \
     X(PEER, "connection from another user refused")                                                \
-    X(BLOCKED, "the plan has a finding that blocks approval")
+    X(BLOCKED, "the plan has a finding that blocks approval")                                      \
+    X(CANARY, "a seeded canary would leave")
 
 enum {
     AL__ERRBASE = -4096,

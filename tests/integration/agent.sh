@@ -67,6 +67,8 @@ fetch:*)
     curl -sS -o "$out/page.md" -w 'status %{http_code}\n' "${task#fetch:}"
     ;;
 copy:*) cp "/workspace/${task#copy:}" "$out/plan.md" ;;
+# A text the test wrote beside this script: how a test proposes what no task may carry.
+file:*) cp "$bin/files/${task#file:}" "$out/plan.md" ;;
 env:*) env | grep "^${task#env:}" | sort >"$out/env.md" ;;
 sleep) sleep 300 ;;
 *) echo "unknown task" ;;

@@ -366,13 +366,13 @@ gate_errors(void)
 
     spec_init(&s, AL_SIDE_ONLINE, NULL, missing);
     CHECK(al_compartment_start(&s, &c) == AL_ESANDBOX, "ungated start of a missing command");
-    CHECK(strstr(al_errdetail(), "executing the command: No such file") != NULL, "%s",
-          al_errdetail());
+    CHECK(strstr(al_errdetail(), "executing the command /no/such/command: No such file") != NULL,
+          "%s", al_errdetail());
     s.gated = 1;
     CHECK(start(&s, &c) == 0, "gated start of a missing command");
     CHECK(al_compartment_release(c) == AL_ESANDBOX, "release of a missing command");
-    CHECK(strstr(al_errdetail(), "executing the command: No such file") != NULL, "%s",
-          al_errdetail());
+    CHECK(strstr(al_errdetail(), "executing the command /no/such/command: No such file") != NULL,
+          "%s", al_errdetail());
     CHECK(al_compartment_wait(c, 1, &st) == 1 && st != 0, "status %d", st);
     al_compartment_free(c);
     spec_init(&s, AL_SIDE_ONLINE, NULL, t);

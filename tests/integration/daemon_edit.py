@@ -35,9 +35,9 @@ w = World(extra_config={
 })
 
 
-def proposal(side, text):
+def proposal(side, text, task=None):
     """A pending plan proposed by a session of side whose plan.md is text."""
-    r = w.req("start", side=side, task="propose:" + text)
+    r = w.req("start", side=side, task=task or "propose:" + text)
     if not r.get("ok"):
         raise RuntimeError("start: %r\n%s" % (r, w.logtext()))
     sid = r["session"]["id"]
@@ -46,6 +46,17 @@ def proposal(side, text):
     if len(ps) != 1:
         raise RuntimeError("session %s proposed %r\n%s" % (sid, ps, w.logtext()))
     return ps[0]
+
+
+def proposal_of_file(side, text):
+    """As proposal(), for a text written to a file beside the agent: a task may not carry
+    a canary, a file the agent copies can."""
+    d = os.path.join(w.bin, "files")
+    os.makedirs(d, exist_ok=True)
+    name = "f%d.md" % len(os.listdir(d))
+    with open(os.path.join(d, name), "w") as f:
+        f.write(text + "\n")
+    return proposal(side, None, "file:" + name)
 
 
 def members(pid):
@@ -75,8 +86,33 @@ def audit():
 try:
     w.start()
 
+    # ---- a task may not carry a canary: it travels in every plan's manifest ----
+    n_sessions = len(w.req("sessions")["sessions"])
+    for side, task, how in (
+            ("offline", "what does %s mean" % CANARY, "as written"),
+            ("online", "look up " + CANARY.lower()[::-1], "reversed"),
+            ("offline", "codes " + " ".join(str(b) for b in CANARY.encode()),
+             "decimal byte values")):
+        r = w.req("start", side=side, task=task)
+        t.check(r.get("error") == "ECANARY" and "canary 1" in r.get("detail", "") and
+                how in r.get("detail", "") and "task" in r.get("detail", ""),
+                "start %s with a canary in the task (%s) is refused: ECANARY, naming it" %
+                (side, how), r)
+    t.check(len(w.req("sessions")["sessions"]) == n_sessions,
+            "and no session was started for any of them")
+    cli = subprocess.run([AIRLOCK, "start", "online", "what does %s mean" % CANARY],
+                         env=w.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True, timeout=60)
+    t.check(cli.returncode == 1 and "[ECANARY]" in cli.stdout and "canary 1" in cli.stdout,
+            "airlock start says so too", cli.stdout)
+    # Control: the same task without the canary starts.
+    r = w.req("start", side="offline", task="what does the code mean")
+    t.check(r.get("ok") is True, "the same task without the canary starts", r)
+    if r.get("ok"):
+        w.wait_ended(r["session"]["id"])
+
     # ---- a plan with a canary: worst is block, and approve refuses it ----
-    p1 = proposal("online", "meet at 10; the code is %s" % CANARY)
+    p1 = proposal_of_file("online", "meet at 10; the code is %s" % CANARY)
     t.check(p1["worst"] == "block" and "canary" in rules(p1["id"]),
             "a planted canary is a block finding, and the plan object says worst: block", p1)
     r = w.req("approve", id=p1["id"], signature=w.sign(p1["id"]))
@@ -232,7 +268,7 @@ try:
     cli = subprocess.run([AIRLOCK, "edit", target, "plan.md"], env=w.env,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
     t.check(cli.returncode == 2, "airlock edit without NAME=FILE is a usage error", cli.stdout)
-    p7 = proposal("online", "the code is %s" % CANARY)
+    p7 = proposal_of_file("online", "the code is %s" % CANARY)
     cli = subprocess.run([AIRLOCK, "approve", p7["id"]], env=w.env, input="",
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
     t.check(cli.returncode == 1 and "[EBLOCKED]" in cli.stdout and

@@ -32,6 +32,19 @@ expect_status 2 "online with a workspace is a usage error" -- \
     "$AIRLOCK" run online --workspace "$ws" -- true
 expect_status 1 "a missing command is named" -- run online -- no-such-command-here
 expect_grep "not found" "$tmp/err" "the error says not found"
+# A path that the compartment cannot see: the error names it (a misconfigured agent).
+expect_status 1 "a command path missing inside fails" -- \
+    run offline --workspace "$ws" -- /usr/local/bin/no-such-agent-here --task x
+expect_grep "executing the command /usr/local/bin/no-such-agent-here: No such file" "$tmp/err" \
+    "the error names the missing program"
+# And a script whose #! interpreter is missing: the same words, the script named.
+printf '#!/usr/bin/no-such-interpreter\n' >"$ws/agent"
+chmod +x "$ws/agent"
+expect_status 1 "a script with a missing interpreter fails" -- \
+    run offline --workspace "$ws" -- /workspace/agent
+expect_grep "executing the command /workspace/agent: No such file.*#! line" "$tmp/err" \
+    "the error names the script and says the interpreter may be missing"
+rm -f "$ws/agent"
 
 # The workspace is the user's files, read-write, and outlives the session.
 printf 'from the host\n' > "$ws/in.txt"

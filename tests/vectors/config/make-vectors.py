@@ -252,6 +252,12 @@ row("limit-huge", '{"online": {"limits": {"wall_s": 1e400}}}\n', "ECONFIG",
 row("allow-empty-label", on(allow=["a.example", "b.example", "c.example", "*."]), "ECONFIG",
     'online.allow[3]: "*.": empty label', "the example of the brief")
 row("allow-empty", on(allow=[""]), "ECONFIG", 'online.allow[0]: "": empty', "empty rule")
+row("allow-trailing-dot-wildcard", on(allow=["www.bbc.co.uk", "*.wikipedia.org."]), "ECONFIG",
+    'online.allow[1]: "*.wikipedia.org.": a trailing dot', "a trailing dot, named as such")
+row("allow-trailing-dot-port", on(allow=["example.com.:443"]), "ECONFIG",
+    'online.allow[0]: "example.com.:443": a trailing dot', "a trailing dot before a port")
+row("allow-double-dot", on(allow=["example..com"]), "ECONFIG",
+    'online.allow[0]: "example..com": empty label', "an empty label inside")
 row("allow-star", on(allow=["*"]),
     "ECONFIG", 'online.allow[0]: "*": "*" would allow every host',
     "*")
@@ -309,7 +315,7 @@ row("allow-unicode", on(allow=["b\u00fccher.de"]),
     "ECONFIG", 'online.allow[0]: "b\u00fccher.de": a host name has only',
     "not in xn-- form")
 row("allow-trailing-dot", on(allow=["example.com."]),
-    "ECONFIG", 'online.allow[0]: "example.com.": empty label',
+    "ECONFIG", 'online.allow[0]: "example.com.": a trailing dot',
     "trailing dot")
 row("allow-mid-wildcard", on(allow=["a.*.example.com"]),
     "ECONFIG", 'online.allow[0]: "a.*.example.com": "*" may only appear as a leading "*."',
