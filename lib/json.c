@@ -2,6 +2,7 @@
 #include <airlock/json.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,12 +88,34 @@ check_dups(const cJSON *item)
     return r;
 }
 
+/*
+ * " (line L, column C)" for byte off of a text of several lines (a configuration file);
+ * nothing for a text on one line (a control message), where the byte is the column.
+ * Columns count bytes from 1.
+ */
+static const char *
+line_col(const char *text, size_t off, char buf[64])
+{
+    size_t i, line = 1, start = 0;
+
+    for (i = 0; i < off; i++)
+        if (text[i] == '\n') {
+            line++;
+            start = i + 1;
+        }
+    if (line == 1)
+        return "";
+    snprintf(buf, 64, " (line %zu, column %zu)", line, off - start + 1);
+    return buf;
+}
+
 int
 al_json_parse(const char *text, size_t len, size_t max_bytes, int max_depth, cJSON **out)
 {
     const char *end = NULL;
     cJSON *root = NULL;
     size_t bad = 0, off;
+    char lc[64];
     int r;
 
     al_errclear();
@@ -105,11 +128,11 @@ al_json_parse(const char *text, size_t len, size_t max_bytes, int max_depth, cJS
     root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (root == NULL) {
         off = cJSON_GetErrorPtr() != NULL ? (size_t)(cJSON_GetErrorPtr() - text) : 0;
-        return al__fail(AL_EJSON, "syntax error near byte %zu", off);
+        return al__fail(AL_EJSON, "syntax error near byte %zu%s", off, line_col(text, off, lc));
     }
     for (off = (size_t)(end - text); off < len; off++) {
         if (!strchr(" \t\r\n", text[off])) {
-            r = al__fail(AL_EJSON, "trailing data at byte %zu", off);
+            r = al__fail(AL_EJSON, "trailing data at byte %zu%s", off, line_col(text, off, lc));
             goto out;
         }
     }

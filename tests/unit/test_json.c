@@ -42,6 +42,20 @@ test_rejects_what_cjson_allows(void **state)
     assert_int_equal(parse(""), AL_EJSON);
 }
 
+/* A syntax error in a text of several lines (a configuration file) gives its line and
+ * column; on one line (a control message) the byte alone, as the vectors record it. */
+static void
+test_error_position(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("{\n  \"a\": [1]\n  \"b\": 2\n}\n"), AL_EJSON);
+    assert_string_equal(al_errdetail(), "syntax error near byte 15 (line 3, column 3)");
+    assert_int_equal(parse("{\"a\":}"), AL_EJSON);
+    assert_string_equal(al_errdetail(), "syntax error near byte 5");
+    assert_int_equal(parse("{\n\"a\": 1\n}\n\n  x"), AL_EJSON);
+    assert_string_equal(al_errdetail(), "trailing data at byte 14 (line 5, column 3)");
+}
+
 static void
 test_escaped_backslash_before_u0000_text(void **state)
 {
@@ -108,6 +122,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accepts_valid),
         cmocka_unit_test(test_rejects_what_cjson_allows),
+        cmocka_unit_test(test_error_position),
         cmocka_unit_test(test_escaped_backslash_before_u0000_text),
         cmocka_unit_test(test_size_limit),
         cmocka_unit_test(test_closed_schema_and_fields),
