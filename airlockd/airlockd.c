@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <airlock/airlock.h>
+#include <airlock/client.h>
 #include <airlock/log.h>
 #include <airlock/paths.h>
 
@@ -314,7 +315,9 @@ detach(const char *log_path, int null_fd, int log_fd, int *ready_fd)
 {
     int p[2], r;
     pid_t pid;
-    char b;
+    char why[4096];
+    size_t got = 0;
+    ssize_t n;
 
     if (pipe2(p, O_CLOEXEC) != 0) {
         r = al__fail(-errno, "pipe");
@@ -330,9 +333,16 @@ detach(const char *log_path, int null_fd, int log_fd, int *ready_fd)
     }
     if (pid > 0) {
         close(p[1]);
-        if (read(p[0], &b, 1) == 1)
-            _exit(0);
-        /* The child's own words about it are in the log, not on this stderr. */
+        /* The child writes "1" once it listens, or its reason (report_failure()) and
+         * exits: the reason goes to this terminal, where the person asked for the start,
+         * as well as to the log. */
+        while (got < sizeof(why) && (n = read(p[0], why + got, sizeof(why) - got)) > 0) {
+            got += (size_t)n;
+            if (got == 1 && why[0] == '1')
+                _exit(0);
+        }
+        if (got > 0)
+            fwrite(why, 1, got, stderr);
         fprintf(stderr, "airlockd: the daemon did not start; see %s\n", log_path);
         _exit(1);
     }
@@ -349,6 +359,46 @@ out:
     close(null_fd);
     close(log_fd);
     return r;
+}
+
+/*
+ * Says why the start failed, on stderr (the terminal, or the log once detached) and, when
+ * detached, through the ready pipe to the parent, which prints it where the person typed
+ * `airlockd --daemon`. A second daemon on one state directory (-EBUSY from the store) is
+ * told where the first one answers, so that `airlock status` can be pointed at it.
+ */
+static void
+report_failure(const struct daemon *d, int r, int ready_fd)
+{
+    char text[3072], other[AL_PATHS_SOCKET_MAX];
+    size_t n;
+    int k;
+
+    k = snprintf(text, sizeof(text), "airlockd: %s [%s]: %s\n", al_strerror(r), al_errname(r),
+                 al_errdetail());
+    n = k < 0 ? 0 : (size_t)k < sizeof(text) ? (size_t)k : sizeof(text) - 1;
+    if (r == -EBUSY && d->store == NULL) {
+        if (al_client_find_elsewhere(NULL, other, sizeof(other)) != 1)
+            k = snprintf(text + n, sizeof(text) - n,
+                         "airlockd: it does not answer at %s or another standard place yet; "
+                         "'airlock status' reaches it once it listens there\n",
+                         d->socket_path);
+        else if (strcmp(other, d->socket_path) == 0)
+            k = snprintf(text + n, sizeof(text) - n,
+                         "airlockd: it is listening at %s: 'airlock status' shows it\n", other);
+        else
+            k = snprintf(text + n, sizeof(text) - n,
+                         "airlockd: it is listening at %s (it was started with another "
+                         "XDG_RUNTIME_DIR): 'airlock status --socket %s' shows it\n",
+                         other, other);
+        if (k > 0)
+            n += (size_t)k < sizeof(text) - n ? (size_t)k : sizeof(text) - n - 1;
+    }
+    fputs(text, stderr);
+    fflush(stderr);
+    /* One write, under PIPE_BUF, so the parent reads it whole. */
+    if (ready_fd >= 0 && write(ready_fd, text, n) < 0)
+        al_warn("could not tell the parent why");
 }
 
 static int
@@ -467,8 +517,14 @@ main(int argc, char **argv)
                        (r = detach(log_path, null_fd, log_fd, &ready_fd)) != 0))
         goto fail;
     snprintf(audit_path, sizeof(audit_path), "%s/audit.jsonl", d.state_dir);
-    if ((r = al_audit_open(audit_path, &d.audit)) != 0 ||
-        (r = al_store_open(d.state_dir, &d.store)) != 0)
+    if ((r = al_audit_open(audit_path, &d.audit)) != 0)
+        goto fail;
+    /* The store's lock is what keeps a second daemon off one state directory: say so in
+     * those words, not the store's. */
+    if ((r = al_store_open(d.state_dir, &d.store)) == -EBUSY)
+        r = al__fail(-EBUSY, "another airlockd is already running with the state directory %s",
+                     d.state_dir);
+    if (r != 0)
         goto fail;
     d.loop = uv_default_loop();
     d.started = time(NULL);
@@ -501,7 +557,7 @@ main(int argc, char **argv)
     al_config_free(d.config);
     return 0;
 fail:
-    fprintf(stderr, "airlockd: %s [%s]: %s\n", al_strerror(r), al_errname(r), al_errdetail());
+    report_failure(&d, r, ready_fd);
     /* Nothing has run yet: what was opened is closed so that a sanitizer build reports
      * real leaks only. */
     free(text);

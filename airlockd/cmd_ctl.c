@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <airlock/client.h>
 #include <airlock/paths.h>
 #include <airlock/render.h>
 
@@ -92,11 +93,45 @@ reply_error(const char *cmd, const cJSON *reply)
     return CLI_FAIL;
 }
 
+/*
+ * Says that nothing answered at path (connect's errno e) in the common error form, and
+ * what to do. A socket the person named (--socket, AIRLOCK_SOCKET) is theirs to fix. The
+ * default one is where a daemon started in this environment would listen; one started
+ * with another XDG_RUNTIME_DIR (unset, say) listens at another standard place, which is
+ * looked for and named, but not used: the person chooses which daemon to talk to.
+ */
+static int
+unreachable(const char *cmd, const char *sock, const char *path, int e)
+{
+    const char *env = getenv("AIRLOCK_SOCKET");
+    char other[AL_PATHS_SOCKET_MAX];
+
+    cli_fail(cmd, al__fail(-e, "cannot reach airlockd at %s", path));
+    /* A stale AIRLOCK_SOCKET (a demo that has ended) is the likelier cause then. */
+    if (sock == NULL && env != NULL && env[0] != '\0') {
+        fputs("airlock: that is AIRLOCK_SOCKET; unset it to reach your own airlockd.\n", stderr);
+    } else if (sock == NULL && al_client_find_elsewhere(path, other, sizeof(other)) == 1) {
+        fputs("airlock: airlockd is not at ", stderr);
+        cli_put_escaped(stderr, path);
+        fputs(", but one is listening at ", stderr);
+        cli_put_escaped(stderr, other);
+        fputs(": use --socket ", stderr);
+        cli_put_escaped(stderr, other);
+        fputs(" or AIRLOCK_SOCKET=", stderr);
+        cli_put_escaped(stderr, other);
+        fputs("\n", stderr);
+    } else {
+        fputs("airlock: is it running? Start it with 'airlockd --daemon', or with "
+              "'systemctl --user start airlockd' where its unit is installed.\n",
+              stderr);
+    }
+    return CLI_FAIL;
+}
+
 int
 cli_ctl_open(struct cli_ctl *c, const char *cmd, const char *sock)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    const char *env;
     char path[4096];
     int r, e;
 
@@ -115,18 +150,9 @@ cli_ctl_open(struct cli_ctl *c, const char *cmd, const char *sock)
         return cli_fail(cmd, al__fail(-errno, "socket"));
     if (connect(c->fd, (const struct sockaddr *)&sa, sizeof(sa)) != 0) {
         e = errno;
-        fputs("airlock: cannot reach airlockd at ", stderr);
-        cli_put_escaped(stderr, path);
-        fprintf(stderr, ": %s\n", strerror(e));
-        /* A stale AIRLOCK_SOCKET (a demo that has ended) is the likelier cause then. */
-        if (sock == NULL && (env = getenv("AIRLOCK_SOCKET")) != NULL && env[0] != '\0')
-            fputs("airlock: that is AIRLOCK_SOCKET; unset it to reach your own airlockd.\n",
-                  stderr);
-        else
-            fputs("airlock: is it running? Start it with 'airlockd'.\n", stderr);
         close(c->fd);
         c->fd = -1;
-        return CLI_FAIL;
+        return unreachable(cmd, sock, path, e);
     }
     return CLI_OK;
 }

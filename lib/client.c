@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <airlock/timefmt.h>
 #include <airlock/file.h>
 #include <airlock/json.h>
+#include <airlock/paths.h>
 
 struct al_client {
     int fd;
@@ -53,6 +55,53 @@ al_client_open(const char *path, struct al_client **out)
 fail:
     al_client_free(c);
     return r;
+}
+
+/* Whether something accepts a connection at path. Non-blocking, so a daemon whose backlog
+ * is full (EAGAIN) still counts and nothing waits. */
+static int
+listening(const char *path)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int fd, ok;
+
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return 0;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+        return 0;
+    ok = connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN;
+    close(fd);
+    return ok;
+}
+
+/* Whether a and b name one file (both exist), or are the same string. */
+static int
+same_place(const char *a, const char *b)
+{
+    struct stat sa, sb;
+
+    if (strcmp(a, b) == 0)
+        return 1;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+int
+al_client_find_elsewhere(const char *tried, char *out, size_t outlen)
+{
+    char places[4][AL_PATHS_SOCKET_MAX];
+    int n = al_paths_socket_places(places, 4), i;
+
+    for (i = 0; i < n; i++) {
+        if (tried != NULL && same_place(tried, places[i]))
+            continue;
+        if (strlen(places[i]) < outlen && listening(places[i])) {
+            memcpy(out, places[i], strlen(places[i]) + 1);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 void

@@ -121,3 +121,36 @@ al_paths_client_socket(char *out, size_t outlen)
     memcpy(out, env, strlen(env) + 1);
     return 0;
 }
+
+/* Adds <dir>/<sub>airlock/airlockd.sock to places[0..*n) unless it is there already or
+ * cannot be a socket address. */
+static void
+add_place(char (*places)[AL_PATHS_SOCKET_MAX], int max, int *n, const char *dir, const char *sub)
+{
+    char path[AL_PATHS_SOCKET_MAX];
+    int k = snprintf(path, sizeof(path), "%s/%sairlock/%s", dir, sub, AL_CTL_SOCKET), i;
+
+    if (k < 0 || (size_t)k >= sizeof(path) || *n >= max)
+        return;
+    for (i = 0; i < *n; i++)
+        if (strcmp(places[i], path) == 0)
+            return;
+    memcpy(places[(*n)++], path, (size_t)k + 1);
+}
+
+int
+al_paths_socket_places(char (*out)[AL_PATHS_SOCKET_MAX], int max)
+{
+    const char *xdg = getenv("XDG_RUNTIME_DIR"), *home = getenv("HOME");
+    char run[64];
+    int n = 0;
+
+    if (xdg != NULL && xdg[0] == '/')
+        add_place(out, max, &n, xdg, "");
+    if (home != NULL && home[0] == '/')
+        add_place(out, max, &n, home, ".cache/");
+    /* pam_systemd's XDG_RUNTIME_DIR: su, sudo -u and cron shells often come without it. */
+    snprintf(run, sizeof(run), "/run/user/%lu", (unsigned long)getuid());
+    add_place(out, max, &n, run, "");
+    return n;
+}

@@ -148,8 +148,14 @@ connect_daemon(struct tui *t)
     t->retry_at = tui_now_ms() + TUI_RETRY_MS;
     if ((r = al_client_open(t->sock, &t->req)) != 0) {
         t->req = NULL;
+        /* A daemon started with another XDG_RUNTIME_DIR listens elsewhere: the overview
+         * names it, and the person decides (a socket they named is theirs to fix). */
+        if (t->sock_given ||
+            al_client_find_elsewhere(t->sock, t->elsewhere, sizeof(t->elsewhere)) != 1)
+            t->elsewhere[0] = '\0';
         return;
     }
+    t->elsewhere[0] = '\0';
     if ((r = al_client_open(t->sock, &t->ev)) != 0) {
         disconnect(t);
         return;

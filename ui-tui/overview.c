@@ -163,6 +163,42 @@ egress_row(const cJSON *e, int y, int width, int selected)
         tui_textf(stdscr, y, x, width - x, selected ? role : TUI_DIM, "%.40s", session);
 }
 
+/* A line of the UI's own at (y, x). */
+static void
+say(int y, int x, int cols, const char *s, enum tui_role role)
+{
+    tui_text(stdscr, y, x, cols - x, s, strlen(s), role);
+}
+
+/*
+ * While airlockd cannot be reached: where the UI looks, and how to start it, or another
+ * standard place where one answers (t->elsewhere). Paths have lines of their own, so that
+ * only a very long one is cut at the window's edge. Drawn from line y0 above the panes,
+ * which keep what the daemon last said. Returns the lines used.
+ */
+static int
+unreachable(struct tui *t, int y0, int cols)
+{
+    int y = y0;
+
+    say(y++, 2, cols, "airlockd is not reachable at", TUI_BAD);
+    say(y++, 4, cols, t->sock, TUI_NORMAL);
+    if (t->elsewhere[0] != '\0') {
+        say(y++, 2, cols, "but one is listening at", TUI_NORMAL);
+        say(y++, 4, cols, t->elsewhere, TUI_HIGH);
+        say(y++, 2, cols, "to use it, quit (q) and run airlock-tui --socket with that path",
+            TUI_NORMAL);
+    } else if (t->sock_given) {
+        say(y++, 2, cols, "is it running? That socket was named by --socket or AIRLOCK_SOCKET.",
+            TUI_NORMAL);
+    } else {
+        say(y++, 2, cols, "start it in a shell: airlockd --daemon", TUI_NORMAL);
+        say(y++, 2, cols, "or, with its systemd unit: systemctl --user start airlockd", TUI_NORMAL);
+    }
+    say(y++, 2, cols, "this screen connects by itself once airlockd listens there", TUI_DIM);
+    return y - y0 + 1;
+}
+
 static const char *const titles[PANES] = {"Sessions", "Plans",
                                           "Egress (the online side's requests)"};
 
@@ -175,9 +211,13 @@ pane(struct tui *t, int p, int y0, int h, int cols)
     int n = items(t, p, list, ROWS_MAX), top, i, focus = t->pane == p;
     char head[160];
 
+    if (h < 1) /* a small window, with the unreachable notice over the panes */
+        return;
     if (t->row[p] >= n)
         t->row[p] = n > 0 ? n - 1 : 0;
-    if (p == PANE_PLANS) {
+    if (t->req == NULL && n == 0) { /* no count to give: nothing was ever listed */
+        snprintf(head, sizeof(head), "%s %s", focus ? ">" : " ", titles[p]);
+    } else if (p == PANE_PLANS) {
         int pending = 0;
 
         for (i = 0; i < n; i++)
@@ -191,11 +231,12 @@ pane(struct tui *t, int p, int y0, int h, int cols)
     tui_blank(stdscr, y0, 0, cols, focus ? TUI_TITLE : TUI_DIM);
     tui_text(stdscr, y0, 0, cols, head, strlen(head), focus ? TUI_TITLE : TUI_DIM);
     h--;
-    if (n == 0) {
-        const char *none = p == PANE_SESSIONS ? "none yet: press n to start one"
-                           : p == PANE_PLANS  ? "none yet: a session proposes one by writing "
-                                                "to /airlock/outbox"
-                                              : "no requests yet";
+    if (n == 0 && h > 0) {
+        const char *none = t->req == NULL       ? "not known: airlockd is not reachable"
+                           : p == PANE_SESSIONS ? "none yet: press n to start one"
+                           : p == PANE_PLANS    ? "none yet: a session proposes one by writing "
+                                                  "to /airlock/outbox"
+                                                : "no requests yet";
 
         tui_text(stdscr, y0 + 1, 2, cols - 2, none, strlen(none), TUI_DIM);
         return;
@@ -216,7 +257,7 @@ pane(struct tui *t, int p, int y0, int h, int cols)
 void
 tui_overview_draw(struct tui *t)
 {
-    int rows = getmaxy(stdscr), cols = getmaxx(stdscr), avail = rows - 3, hs, hp, he;
+    int rows = getmaxy(stdscr), cols = getmaxx(stdscr), avail = rows - 3, hs, hp, he, k = 0;
     const cJSON *plans = cJSON_GetObjectItemCaseSensitive(t->status, "plans");
     const cJSON *pend = cJSON_GetObjectItemCaseSensitive(plans, "pending");
     const cJSON *running = cJSON_GetObjectItemCaseSensitive(t->status, "sessions");
@@ -224,18 +265,27 @@ tui_overview_draw(struct tui *t)
     const char *dot = t->utf8 ? " · " : " - ";
     char title[256];
 
-    snprintf(title, sizeof(title), "airlock   %d running%s%d plan%s waiting%sapprover %.16s",
-             cJSON_IsNumber(running) ? (int)running->valuedouble : 0, dot,
-             cJSON_IsNumber(pend) ? (int)pend->valuedouble : 0,
-             cJSON_IsNumber(pend) && pend->valuedouble == 1 ? "" : "s", dot,
-             approver ? approver : "not configured");
+    /* Counts and the approver come from the daemon's status: while it is unreachable they
+     * are not known, and a missing key must not be claimed from a missing answer. */
+    if (t->req == NULL || t->status == NULL)
+        snprintf(title, sizeof(title), "airlock");
+    else
+        snprintf(title, sizeof(title), "airlock   %d running%s%d plan%s waiting%sapprover %.16s",
+                 cJSON_IsNumber(running) ? (int)running->valuedouble : 0, dot,
+                 cJSON_IsNumber(pend) ? (int)pend->valuedouble : 0,
+                 cJSON_IsNumber(pend) && pend->valuedouble == 1 ? "" : "s", dot,
+                 approver ? approver : "not configured");
     tui_frame(t, title, TUI_TITLE, "n new  Enter open  a attach  s stop  Tab pane  ? help  q quit");
+    if (t->req == NULL) {
+        k = unreachable(t, 1, cols);
+        avail -= k;
+    }
     hs = avail * 3 / 10;
     hp = avail * 4 / 10;
     he = avail - hs - hp;
-    pane(t, PANE_SESSIONS, 1, hs, cols);
-    pane(t, PANE_PLANS, 1 + hs, hp, cols);
-    pane(t, PANE_EGRESS, 1 + hs + hp, he, cols);
+    pane(t, PANE_SESSIONS, 1 + k, hs, cols);
+    pane(t, PANE_PLANS, 1 + k + hs, hp, cols);
+    pane(t, PANE_EGRESS, 1 + k + hs + hp, he, cols);
 }
 
 static const cJSON *
@@ -336,7 +386,10 @@ tui_overview_key(struct tui *t, int ch)
         t->row[t->pane] = 0;
         break;
     case 'n':
-        tui_new_session(t);
+        if (t->req == NULL)
+            tui_note(t, TUI_BAD, "airlockd is not reachable: start it first (airlockd --daemon)");
+        else
+            tui_new_session(t);
         break;
     case 'r':
         tui_refresh(t);

@@ -20,6 +20,7 @@
 
 #include <airlock/client.h>
 #include <airlock/config.h>
+#include <airlock/paths.h>
 #include <airlock/render.h>
 
 #define TUI_EGRESS_KEEP 100
@@ -55,6 +56,7 @@ struct tui_sessview; /* sessview.c */
 
 struct tui {
     char sock[4096];       /* the control socket */
+    int sock_given;        /* sock came from --socket or AIRLOCK_SOCKET, not the default */
     char keypath[4096];    /* the approver's secret key */
     char configpath[4096]; /* the configuration, for canaries, budget and workspace */
     int color;             /* colours in use: a colour terminal and NO_COLOR unset */
@@ -64,6 +66,10 @@ struct tui {
     struct al_client *ev;  /* subscribed to events; NULL likewise */
     long retry_at;         /* when to try to reach the daemon again (tui_now_ms) */
     int was_connected;     /* reached the daemon at least once */
+    /* While unreachable at the default socket: another standard place where an airlockd
+     * answers (al_client_find_elsewhere), named on the overview but never used unasked;
+     * "" when there is none. */
+    char elsewhere[AL_PATHS_SOCKET_MAX];
 
     cJSON *status;   /* the last status reply, or NULL */
     cJSON *sessions; /* array, oldest first, or NULL */

@@ -25,6 +25,16 @@ struct al_client;
  * -ECONNREFUSED), -ENAMETOOLONG for a path too long for a socket address. */
 int al_client_open(const char *path, struct al_client **out) AL_WUR;
 void al_client_free(struct al_client *c);
+
+/*
+ * Whether an airlockd listens at one of the standard places (al_paths_socket_places())
+ * other than tried (NULL: any of them), found by connecting and closing at once. Returns 1
+ * with out (outlen bytes) set to the first that accepts, 0 when none does. For messages
+ * only: a client that found no daemon where it looked must not talk to another one
+ * unasked, so the caller names the place and the person chooses (--socket,
+ * AIRLOCK_SOCKET).
+ */
+int al_client_find_elsewhere(const char *tried, char *out, size_t outlen);
 int al_client_fd(const struct al_client *c);
 
 /*

@@ -36,4 +36,18 @@ int al_paths_socket(int create_dir, char *out, size_t outlen);
  * cannot be a socket address or does not fit in out. */
 int al_paths_client_socket(char *out, size_t outlen);
 
+/* The bytes of a control socket's path, NUL included: what a socket address holds. */
+#define AL_PATHS_SOCKET_MAX 108
+
+/*
+ * The places airlockd may have put its socket, for a client that found none where it
+ * looked: al_paths_socket()'s under $XDG_RUNTIME_DIR (when absolute),
+ * $HOME/.cache/airlock/airlockd.sock (a daemon started without XDG_RUNTIME_DIR), and the
+ * same under /run/user/<uid> (systemd's XDG_RUNTIME_DIR, for a shell that lost the
+ * variable). Fills at
+ * most max of out, each once, in that order, skipping a path too long for a socket
+ * address; returns how many. Creates nothing.
+ */
+int al_paths_socket_places(char (*out)[AL_PATHS_SOCKET_MAX], int max);
+
 #endif

@@ -33,8 +33,13 @@ for c in status start sessions attach stop collect plans export approve reject e
     expect_grep "usage: airlock $c" "$tmp/out" "airlock $c --help prints its usage"
 done
 expect_status 1 "status without a daemon fails" -- "$AIRLOCK" status
-expect_grep "cannot reach airlockd at $sock" "$tmp/err" "the failure names the socket"
-expect_grep "Start it with 'airlockd'" "$tmp/err" "and says how to start the daemon"
+expect_grep "^airlock: status: No such file or directory \[ENOENT\]: cannot reach airlockd at $sock\$" \
+    "$tmp/err" "the failure names the socket, in the house form"
+if [ -S "/run/user/$(id -u)/airlock/airlockd.sock" ]; then
+    echo "# an airlockd of this account listens at /run/user/$(id -u): 'Start it' not checked"
+else
+    expect_grep "Start it with 'airlockd --daemon'" "$tmp/err" "and says how to start the daemon"
+fi
 expect_status 2 "start with a bad side is a usage error" -- "$AIRLOCK" start sideways task
 expect_status 2 "start without a task is a usage error" -- "$AIRLOCK" start offline
 expect_status 2 "sessions takes no argument" -- "$AIRLOCK" sessions extra
@@ -286,4 +291,50 @@ expect_status 0 "log --verify" -- "$AIRLOCK" log --verify
 
 stop_daemon
 expect_status 1 "status after the daemon stopped fails" -- "$AIRLOCK" status
+
+# ---- a daemon started without XDG_RUNTIME_DIR, a client with it (docs/guide.md,
+# Troubleshooting) ----
+# airlockd then listens at ~/.cache/airlock/airlockd.sock, where a client with
+# XDG_RUNTIME_DIR set does not look. The client says where one listens, without talking
+# to it unasked; a second airlockd on the same state directory says that one is running.
+csock="$HOME/.cache/airlock/airlockd.sock"
+env -u XDG_RUNTIME_DIR "$AIRLOCKD" >"$tmp/daemon2.log" 2>&1 &
+dpid=$!
+i=0
+while [ ! -S "$csock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -S "$csock" ] || { cat "$tmp/daemon2.log"; not_ok "airlockd without XDG_RUNTIME_DIR did not start"; }
+expect_status 0 "(control) --socket ~/.cache/airlock/airlockd.sock reaches that daemon" -- \
+    "$AIRLOCK" status --socket "$csock"
+expect_status 1 "status, looking at \$XDG_RUNTIME_DIR, does not talk to the daemon elsewhere" -- \
+    "$AIRLOCK" status
+expect_grep "^airlock: status: No such file or directory \[ENOENT\]: cannot reach airlockd at $sock\$" \
+    "$tmp/err" "it says where it looked"
+expect_grep "^airlock: airlockd is not at $sock, but one is listening at $csock: use --socket $csock or AIRLOCK_SOCKET=$csock\$" \
+    "$tmp/err" "and where one is listening, and how to use it"
+if grep -q "Start it" "$tmp/err"; then not_ok "it advises starting another daemon"; else
+    ok "it does not advise starting another daemon"; fi
+expect_status 0 "AIRLOCK_SOCKET=<that path> reaches it, as advised" -- \
+    env AIRLOCK_SOCKET="$csock" "$AIRLOCK" status
+expect_status 1 "a socket named with --socket is not second-guessed" -- \
+    "$AIRLOCK" status --socket "$sock"
+if grep -q "listening at" "$tmp/err"; then not_ok "--socket: it looked elsewhere"; else
+    ok "--socket: it names no other socket"; fi
+expect_status 1 "a second airlockd --daemon on the same state directory does not start" -- \
+    timeout 30 "$AIRLOCKD" --daemon
+expect_grep "^airlockd: Device or resource busy \[EBUSY\]: another airlockd is already running with the state directory $XDG_STATE_HOME/airlock\$" \
+    "$tmp/err" "its terminal is told that another airlockd runs with that state directory"
+expect_grep "^airlockd: it is listening at $csock (it was started with another XDG_RUNTIME_DIR): 'airlock status --socket $csock' shows it\$" \
+    "$tmp/err" "and where that one listens"
+expect_grep "^airlockd: the daemon did not start; see $XDG_STATE_HOME/airlock/airlockd.log\$" \
+    "$tmp/err" "and then that it did not start"
+expect_grep "another airlockd is already running" "$XDG_STATE_HOME/airlock/airlockd.log" \
+    "the log says so too"
+expect_status 1 "a second airlockd in the foreground does not start either" -- \
+    env -u XDG_RUNTIME_DIR timeout 30 "$AIRLOCKD"
+expect_grep "another airlockd is already running with the state directory" "$tmp/err" \
+    "it says another is running"
+expect_grep "^airlockd: it is listening at $csock: 'airlock status' shows it\$" "$tmp/err" \
+    "at the socket its own environment's airlock status reaches"
+kill -0 "$dpid" 2>/dev/null && ok "the first airlockd runs on" || not_ok "the first airlockd died"
+stop_daemon
 finish

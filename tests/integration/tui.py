@@ -179,13 +179,16 @@ with open(editor, "w") as f:
 os.chmod(editor, 0o755)
 
 
-def ui(cols=80, rows=24, key=None, **extra):
+def ui(cols=80, rows=24, key=None, socket=True, **extra):
+    """An airlock-tui on w's daemon; without socket, started as a person would, with no
+    --socket: it looks where $XDG_RUNTIME_DIR says."""
     env = {"HOME": w.home, "XDG_CONFIG_HOME": w.cfg, "XDG_STATE_HOME": w.state,
            "XDG_RUNTIME_DIR": w.run, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
            "TERM": "screen", "EDITOR": editor}
     env.update(extra)
     s = Screen(w.base, "%s-%d" % (name, len(screens)), [
-        AIRLOCK_TUI, "--socket", w.sock, "--key", key or w.cfg + "/airlock/approver.key",
+        AIRLOCK_TUI] + (["--socket", w.sock] if socket else []) + [
+        "--key", key or w.cfg + "/airlock/approver.key",
         "--config", w.config_path], env, cols, rows)
     screens.append(s)
     return s
@@ -251,8 +254,61 @@ def frame_ok(text, cols, rows):
             re.search(r"^  [0-9a-f]{8} (pending|delivered|rejected) ", text, re.M) is not None)
 
 
+def quits(x, what):
+    x.keys("q")
+    t.check(x.wait_for(lambda _: not x.alive(), timeout=5) is not None and
+            x.exit_status() == 0, what + ": q quits (exit status 0)", (x.exit_status(), x.shown))
+
+
+w2 = None
 try:
+    # ---- 0. started before airlockd: where it looks, how to start it, and it connects ----
+    nd = ui(socket=False)
+    got = nd.wait_for("airlockd is not reachable at")
+    t.check(got is not None and ("\n    " + w.sock + "\n") in got and
+            "airlockd --daemon" in got and "systemctl --user start airlockd" in got,
+            "with no airlockd running, the overview names the socket it tries and how to "
+            "start airlockd", nd.shown)
+    title = got.split("\n")[0] if got else ""
+    t.check(got is not None and os.path.exists(w.cfg + "/airlock/approver.key") and
+            "approver" not in title and "not configured" not in title,
+            "the title claims nothing about the approver key it cannot know (the key exists)",
+            title)
+    t.check(got is not None and "press n" not in got and "not known" in got,
+            "no pane suggests pressing n to start a session", nd.shown)
+    nd.keys("n")
+    got = nd.wait_for("start it first")
+    t.check(got is not None and "New session in which compartment?" not in got,
+            "n says to start airlockd first instead of asking for a session", nd.shown)
     w.start()
+    got = nd.wait_for(lambda x: "connected to airlockd" in x and "not reachable" not in x)
+    title = got.split("\n")[0] if got else ""
+    t.check(got is not None and re.search(r"approver [0-9A-F]{16}", title) is not None and
+            "press n to start one" in got,
+            "once airlockd listens it connects by itself; the title names the approver key, "
+            "the notice is gone", nd.shown)
+    quits(nd, "the UI started before airlockd")
+
+    # ---- 0b. airlockd started without XDG_RUNTIME_DIR: the UI names where it listens ----
+    w2 = World()
+    w2.env.pop("XDG_RUNTIME_DIR")
+    w2.sock = w2.home + "/.cache/airlock/airlockd.sock"
+    w2.start()
+    el = ui(socket=False, HOME=w2.home, XDG_CONFIG_HOME=w2.cfg, XDG_STATE_HOME=w2.state,
+            XDG_RUNTIME_DIR=w2.run)
+    got = el.wait_for("but one is listening at")
+    t.check(got is not None and ("\n    " + w2.run + "/airlock/airlockd.sock\n") in got and
+            ("\n    " + w2.sock + "\n") in got and "airlock-tui --socket" in got,
+            "with airlockd on ~/.cache's socket and XDG_RUNTIME_DIR set, the UI names both "
+            "sockets and how to use the one that answers", el.shown)
+    time.sleep(1.5)
+    got = el.text()
+    t.check("airlockd unreachable" in got and "connected to" not in got,
+            "and does not connect to it unasked", got)
+    quits(el, "the UI that found airlockd elsewhere")
+    w2.cleanup()
+    w2 = None
+
     s = ui()
 
     # ---- it comes up, in 80x24 ----
@@ -927,5 +983,7 @@ finally:
     for x in screens:
         x.kill()
     w.cleanup()
+    if w2 is not None:
+        w2.cleanup()
     httpd.shutdown()
 t.finish()

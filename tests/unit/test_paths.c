@@ -173,6 +173,57 @@ test_client_socket(void **state)
     unsetenv("AIRLOCK_SOCKET");
 }
 
+/* The places a client looks for a daemon that is not where it looked: $XDG_RUNTIME_DIR's,
+ * then ~/.cache's (a daemon started without XDG_RUNTIME_DIR), then /run/user/<uid>'s; each
+ * once, a relative XDG_RUNTIME_DIR or HOME left out, a path too long for a socket address
+ * skipped rather than cut short. */
+static void
+test_socket_places(void **state)
+{
+    char p[4][AL_PATHS_SOCKET_MAX], want[512], run[64], longdir[200];
+    int n;
+
+    (void)state;
+    snprintf(run, sizeof(run), "/run/user/%lu/airlock/airlockd.sock", (unsigned long)getuid());
+    snprintf(want, sizeof(want), "%s/.cache/airlock/airlockd.sock", tmp);
+    setenv("XDG_RUNTIME_DIR", "/tmp/x", 1);
+    n = al_paths_socket_places(p, 4);
+    assert_int_equal(n, 3);
+    assert_string_equal(p[0], "/tmp/x/airlock/airlockd.sock");
+    assert_string_equal(p[1], want);
+    assert_string_equal(p[2], run);
+    /* At most max. */
+    assert_int_equal(al_paths_socket_places(p, 1), 1);
+    assert_string_equal(p[0], "/tmp/x/airlock/airlockd.sock");
+    /* XDG_RUNTIME_DIR = /run/user/<uid>: that place once. */
+    snprintf(longdir, sizeof(longdir), "/run/user/%lu", (unsigned long)getuid());
+    setenv("XDG_RUNTIME_DIR", longdir, 1);
+    n = al_paths_socket_places(p, 4);
+    assert_int_equal(n, 2);
+    assert_string_equal(p[0], run);
+    assert_string_equal(p[1], want);
+    /* Relative, or unset: not a place. */
+    setenv("XDG_RUNTIME_DIR", "run", 1);
+    n = al_paths_socket_places(p, 4);
+    assert_int_equal(n, 2);
+    assert_string_equal(p[0], want);
+    unsetenv("XDG_RUNTIME_DIR");
+    setenv("HOME", "home", 1);
+    n = al_paths_socket_places(p, 4);
+    assert_int_equal(n, 1);
+    assert_string_equal(p[0], run);
+    /* Too long for an address: left out, not shortened. */
+    memset(longdir, 'd', sizeof(longdir) - 1);
+    longdir[0] = '/';
+    longdir[sizeof(longdir) - 1] = '\0';
+    setenv("XDG_RUNTIME_DIR", longdir, 1);
+    n = al_paths_socket_places(p, 4);
+    assert_int_equal(n, 1);
+    assert_string_equal(p[0], run);
+    unsetenv("XDG_RUNTIME_DIR");
+    setenv("HOME", tmp, 1);
+}
+
 /* A relative or missing HOME falls back on the password database, which is absolute. */
 static void
 test_home(void **state)
@@ -199,6 +250,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_home, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_socket, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_socket_places, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
