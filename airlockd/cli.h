@@ -190,6 +190,17 @@ int cli_ctl_parse(int argc, char **argv, const char *help, unsigned allowed, int
 /* True if s is a plan id: 32 lowercase hex digits. */
 int cli_plan_id(const char *s);
 
+/* The shortest start of a plan id taken for the whole (the UI shows 8 characters). */
+#define CLI_PLAN_PREFIX_MIN 4
+
+/*
+ * The plan id that arg names for command cmd: arg itself when it is a whole id, else the
+ * one plan whose id starts with arg (lowercase hex, at least CLI_PLAN_PREFIX_MIN
+ * characters), asked of airlockd at sock. CLI_OK with id set; a usage error for anything
+ * else, and ENOTFOUND (printed) when no plan or more than one matches.
+ */
+int cli_plan_arg(const char *cmd, const char *sock, const char *arg, char id[AL_ID_HEXLEN + 1]);
+
 /* A plan fetched from airlockd with op `plan`. */
 struct cli_fetched {
     cJSON *reply;              /* the whole reply: plan, findings, artifact, signature */

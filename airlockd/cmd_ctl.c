@@ -791,6 +791,47 @@ cmd_collect(int argc, char **argv)
     return CLI_OK;
 }
 
+int
+cli_plan_arg(const char *cmd, const char *sock, const char *arg, char id[AL_ID_HEXLEN + 1])
+{
+    const cJSON *list, *p;
+    cJSON *reply = NULL;
+    size_t i, n = strlen(arg), matches = 0;
+    int rc;
+
+    if (cli_plan_id(arg)) {
+        memcpy(id, arg, AL_ID_HEXLEN + 1);
+        return CLI_OK;
+    }
+    for (i = 0; i < n; i++)
+        if (!((arg[i] >= '0' && arg[i] <= '9') || (arg[i] >= 'a' && arg[i] <= 'f')))
+            break;
+    if (i < n || n < CLI_PLAN_PREFIX_MIN || n > AL_ID_HEXLEN)
+        return cli_usage(cmd, "a plan id is 32 lowercase hex digits, or at least the first 4 of "
+                              "them ('airlock plans' lists the plans)");
+    /* The start of an id, as the UI shows it: it must name exactly one plan. */
+    if ((rc = call_once(cmd, sock, build_plain, "plans", &reply)) != CLI_OK)
+        return rc;
+    list = cJSON_GetObjectItemCaseSensitive(reply, "plans");
+    cJSON_ArrayForEach(p, list)
+    {
+        const char *pid = cli_json_str(p, "id");
+
+        if (pid != NULL && cli_plan_id(pid) && strncmp(pid, arg, n) == 0 && matches++ == 0)
+            memcpy(id, pid, AL_ID_HEXLEN + 1);
+    }
+    cJSON_Delete(reply);
+    if (matches == 1)
+        return CLI_OK;
+    if (matches == 0)
+        return cli_fail(cmd, al__fail(AL_ENOTFOUND,
+                                      "no plan's id starts with %s ('airlock "
+                                      "plans' lists the plans)",
+                                      arg));
+    return cli_fail(cmd, al__fail(AL_ENOTFOUND, "%zu plans' ids start with %s: give more of the id",
+                                  matches, arg));
+}
+
 static const char plans_help[] =
     "usage: airlock plans [--json] [--socket PATH]\n"
     "\n"
@@ -874,15 +915,16 @@ cmd_reject(int argc, char **argv)
     struct cli_ctl_args a;
     struct reject_arg s;
     cJSON *reply = NULL;
+    char whole[AL_ID_HEXLEN + 1];
     int rc;
 
     if ((rc = cli_ctl_parse(argc, argv, reject_help, CLI_OPT_REASON, 1, &a)) >= 0)
         return rc;
-    if (!cli_plan_id(a.pos[0]))
-        return cli_usage("reject", "a plan id is 32 lowercase hex digits");
     if (a.reason != NULL && strlen(a.reason) > 1024)
         return cli_usage("reject", "--reason is at most 1024 bytes");
-    s.id = a.pos[0];
+    if ((rc = cli_plan_arg("reject", a.sock, a.pos[0], whole)) != CLI_OK)
+        return rc;
+    s.id = whole;
     s.reason = a.reason;
     if ((rc = call_once("reject", a.sock, build_reject, &s, &reply)) != CLI_OK)
         return rc;

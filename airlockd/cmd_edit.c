@@ -69,15 +69,16 @@ cmd_edit(int argc, char **argv)
     struct al_buf data;
     cJSON *req = NULL, *reply = NULL, *members;
     const char *eq;
+    char whole[AL_ID_HEXLEN + 1];
     int i, r, rc;
 
     if ((rc = cli_ctl_parse(argc, argv, edit_help, 0, -2, &a)) >= 0)
         return rc;
-    if (!cli_plan_id(a.pos[0]))
-        return cli_usage("edit", "a plan id is 32 lowercase hex digits");
     for (i = 1; i < a.npos; i++)
         if ((eq = strchr(a.pos[i], '=')) == NULL || eq == a.pos[i] || eq[1] == '\0')
             return cli_usage("edit", "each file is given as NAME=FILE");
+    if ((rc = cli_plan_arg("edit", a.sock, a.pos[0], whole)) != CLI_OK)
+        return rc;
     /* A file that cannot fit in the request is refused here, before anything is sent. */
     al_buf_init(&data, AL_CTL_REQUEST_MAX);
     if ((rc = cli_ctl_open(&c, "edit", a.sock)) != CLI_OK) {
@@ -86,7 +87,7 @@ cmd_edit(int argc, char **argv)
     }
     rc = CLI_FAIL;
     if ((req = cli_ctl_request(&c, "edit")) == NULL ||
-        cJSON_AddStringToObject(req, "id", a.pos[0]) == NULL ||
+        cJSON_AddStringToObject(req, "id", whole) == NULL ||
         (members = cJSON_AddArrayToObject(req, "members")) == NULL) {
         rc = cli_fail("edit", AL_ENOMEM);
         goto out;
@@ -100,7 +101,7 @@ cmd_edit(int argc, char **argv)
     req = NULL; /* transferred */
     if (rc != CLI_OK)
         goto out;
-    printf("edited %s into ", a.pos[0]); /* checked: 32 hex digits */
+    printf("edited %s into ", whole); /* checked: 32 hex digits */
     cli_put_escaped(stdout, cli_id_of(cJSON_GetObjectItemCaseSensitive(reply, "plan")));
     fputc('\n', stdout);
     cli_plan_line(cJSON_GetObjectItemCaseSensitive(reply, "plan"));

@@ -148,16 +148,16 @@ cmd_export(int argc, char **argv)
 {
     struct cli_ctl_args a;
     struct cli_fetched f;
-    char plan[4200], sig[4200];
+    char plan[4200], sig[4200], whole[AL_ID_HEXLEN + 1];
     const char *id, *dir;
     int r, rc;
 
     if ((rc = cli_ctl_parse(argc, argv, export_help, 0, 2, &a)) >= 0)
         return rc;
-    id = a.pos[0];
     dir = a.pos[1];
-    if (!cli_plan_id(id))
-        return cli_usage("export", "a plan id is 32 lowercase hex digits");
+    if ((rc = cli_plan_arg("export", a.sock, a.pos[0], whole)) != CLI_OK)
+        return rc;
+    id = whole;
     if (snprintf(plan, sizeof(plan), "%s/%s.airlock", dir, id) >= (int)sizeof(plan) ||
         snprintf(sig, sizeof(sig), "%s.minisig", plan) >= (int)sizeof(sig))
         return cli_usage("export", "DIR too long");
@@ -487,7 +487,7 @@ static const char approve_help[] =
 int
 cmd_approve(int argc, char **argv)
 {
-    char keypath[4096] = "", what[64], *pass = NULL;
+    char keypath[4096] = "", what[64], *pass = NULL, whole[AL_ID_HEXLEN + 1];
     const struct al_manifest *m;
     struct al_artifact *art = NULL;
     struct al_seckey *sk = NULL;
@@ -501,11 +501,11 @@ cmd_approve(int argc, char **argv)
     if ((rc = cli_ctl_parse(argc, argv, approve_help,
                             CLI_OPT_KEY | CLI_OPT_SIGNATURE | CLI_OPT_MAXBYTES, 1, &a)) >= 0)
         return rc;
-    id = a.pos[0];
-    if (!cli_plan_id(id))
-        return cli_usage("approve", "a plan id is 32 lowercase hex digits");
     if (a.signature != NULL && (a.key != NULL || a.have_lim))
         return cli_usage("approve", "--signature goes without --key and --max-bytes");
+    if ((rc = cli_plan_arg("approve", a.sock, a.pos[0], whole)) != CLI_OK)
+        return rc;
+    id = whole;
     if (a.signature != NULL)
         return approve_with(&a, id);
     if (a.key != NULL ? cli_copy(keypath, sizeof(keypath), a.key) != 0

@@ -43,7 +43,9 @@ fi
 expect_status 2 "start with a bad side is a usage error" -- "$AIRLOCK" start sideways task
 expect_status 2 "start without a task is a usage error" -- "$AIRLOCK" start offline
 expect_status 2 "sessions takes no argument" -- "$AIRLOCK" sessions extra
-expect_status 2 "approve with a malformed id is a usage error" -- "$AIRLOCK" approve 0123
+expect_status 2 "approve with a malformed id is a usage error" -- "$AIRLOCK" approve 012
+expect_grep "or at least the first 4 of them" "$tmp/err" "the usage error says a start of the id will do"
+expect_status 2 "approve with a non-hex id is a usage error" -- "$AIRLOCK" approve 01g3abcd
 expect_status 2 "approve --signature with --key is a usage error" -- \
     "$AIRLOCK" approve --signature x.minisig --key k 0123456789abcdef0123456789abcdef
 expect_status 2 "reject with an uppercase id is a usage error" -- \
@@ -131,6 +133,17 @@ expect_status 0 "export" -- "$AIRLOCK" export "$p" ex1
     not_ok "export wrote the wrong files"
 expect_status 1 "export does not overwrite" -- "$AIRLOCK" export "$p" ex1
 expect_grep "EEXISTS" "$tmp/err" "the refusal names EEXISTS"
+# The start of an id, as the UI shows it, names the one plan it starts.
+mkdir ex0
+expect_status 0 "export by the id's first 8 characters" -- "$AIRLOCK" export "$(printf %.8s "$p")" ex0
+[ -f "ex0/$p.airlock" ] && cmp -s "ex0/$p.airlock" "ex1/$p.airlock" &&
+    ok "it wrote the plan under its whole id, the same bytes" || not_ok "export by prefix wrote $(ls ex0)"
+expect_status 1 "a start no plan's id has is refused" -- \
+    "$AIRLOCK" reject 0000000000000000000000000000000
+expect_grep "\[ENOTFOUND\]: no plan's id starts with 0000000000000000000000000000000" "$tmp/err" \
+    "ENOTFOUND, naming it"
+expect_grep "^$p  offline -> online  pending" "$("$AIRLOCK" plans >"$tmp/p2"; echo "$tmp/p2")" \
+    "and the plan is still pending"
 "$AIRLOCK" show "$p" >show-id.out
 "$AIRLOCK" show "ex1/$p.airlock" >show-file.out
 head -c "$(wc -c <show-file.out)" show-id.out | cmp -s - show-file.out &&
