@@ -948,23 +948,25 @@ sev_label(int sev)
     return sev >= AL_SEV_BLOCK ? "BLOCK" : sev == AL_SEV_HIGH ? "HIGH" : "info";
 }
 
-/* Draws a set's first items after x on line y; returns the columns used. */
+/* Draws a set's first items after x on line y, after a ';' when a set was drawn before
+ * it (*drawn); returns the columns used. */
 static int
-draw_set(int y, int x, int cols, const char *label, const struct tui__strset *s)
+draw_set(int y, int x, int cols, const char *label, const struct tui__strset *s, int *drawn)
 {
     int used = 0;
     size_t i;
 
     if (s->n == 0)
         return 0;
-    used += tui_textf(stdscr, y, x + used, cols - x - used, TUI_NORMAL, " %s%s ", label,
-                      s->n == 1 ? "" : "s");
+    used += tui_textf(stdscr, y, x + used, cols - x - used, TUI_NORMAL, "%s %s%s ",
+                      *drawn ? ";" : "", label, s->n == 1 ? "" : "s");
+    *drawn = 1;
     for (i = 0; i < s->n && x + used < cols - 1; i++) {
         used += tui_text(stdscr, y, x + used, cols - x - used, s->v[i], strlen(s->v[i]), TUI_HIGH);
         if (i + 1 < s->n)
             used += tui_text(stdscr, y, x + used, cols - x - used, ", ", 2, TUI_NORMAL);
     }
-    return used + tui_text(stdscr, y, x + used, cols - x - used, ";", 1, TUI_NORMAL);
+    return used;
 }
 
 /* The findings line after x: counts by severity, and airlockd's count when it differs. */
@@ -1048,12 +1050,14 @@ draw_header(struct tui *t, struct tui_review *r, int cols)
         tui_textf(stdscr, 4, 1, cols - 2, TUI_GOOD,
                   "New: nothing: its hosts, addresses and paths were in plans approved before");
     } else {
+        int drawn = 0;
+
         x = 1 + tui_textf(stdscr, 4, 1, cols - 2, TUI_NORMAL,
                           "New vs %d approved plan%s:", r->nov.compared,
                           r->nov.compared == 1 ? "" : "s");
-        x += draw_set(4, x, cols, "host", &r->nov.hosts);
-        x += draw_set(4, x, cols, "address", &r->nov.addrs);
-        draw_set(4, x, cols, "path", &r->nov.paths);
+        x += draw_set(4, x, cols, "host", &r->nov.hosts, &drawn);
+        x += draw_set(4, x, cols, "address", &r->nov.addrs, &drawn);
+        draw_set(4, x, cols, "path", &r->nov.paths, &drawn);
     }
 
     tui_blank(stdscr, 5, 0, cols, TUI_DIM);

@@ -699,6 +699,11 @@ try:
     t.check(re.search(r"findings: \d+ high", got) is not None and " block" not in
             got.split("\n")[2], "a plan with a URL to an IP address has a high finding",
             got)
+    new_line = (got.split("\n") + [""] * 5)[4].strip()
+    t.check(new_line.startswith("New vs") and "203.0.113.7" in new_line and
+            not new_line.endswith(";") and ":;" not in new_line,
+            "the header's New line names the address, its sets joined by ';' with none at "
+            "the end", new_line)
     s.keys("G")
     s.wait_for("after you type what a high finding names")
     s.keys("a")
