@@ -517,14 +517,10 @@ main(int argc, char **argv)
                        (r = detach(log_path, null_fd, log_fd, &ready_fd)) != 0))
         goto fail;
     snprintf(audit_path, sizeof(audit_path), "%s/audit.jsonl", d.state_dir);
-    if ((r = al_audit_open(audit_path, &d.audit)) != 0)
-        goto fail;
-    /* The store's lock is what keeps a second daemon off one state directory: say so in
-     * those words, not the store's. */
-    if ((r = al_store_open(d.state_dir, &d.store)) == -EBUSY)
-        r = al__fail(-EBUSY, "another airlockd is already running with the state directory %s",
-                     d.state_dir);
-    if (r != 0)
+    /* The store's lock keeps a second daemon off one state directory (-EBUSY, which
+     * report_failure() follows with where the first one answers). */
+    if ((r = al_audit_open(audit_path, &d.audit)) != 0 ||
+        (r = al_store_open(d.state_dir, &d.store)) != 0)
         goto fail;
     d.loop = uv_default_loop();
     d.started = time(NULL);

@@ -115,6 +115,8 @@ int cli_read_line(int fd, char *p, size_t max);
 
 /* Prints plan artifact data[0..len) as `airlock show` does; errors name `what`. */
 int cli_show_plan(const char *what, const char *data, size_t len, const struct al_plan_limits *lim);
+/* The same for an artifact already read (al_artifact_read). */
+int cli_show_artifact(const char *what, const struct al_artifact *art);
 
 /* A connection to airlockd's control socket. */
 struct cli_ctl {

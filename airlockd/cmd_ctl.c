@@ -103,12 +103,11 @@ reply_error(const char *cmd, const cJSON *reply)
 static int
 unreachable(const char *cmd, const char *sock, const char *path, int e)
 {
-    const char *env = getenv("AIRLOCK_SOCKET");
     char other[AL_PATHS_SOCKET_MAX];
 
     cli_fail(cmd, al__fail(-e, "cannot reach airlockd at %s", path));
     /* A stale AIRLOCK_SOCKET (a demo that has ended) is the likelier cause then. */
-    if (sock == NULL && env != NULL && env[0] != '\0') {
+    if (sock == NULL && al_paths_socket_env() != NULL) {
         fputs("airlock: that is AIRLOCK_SOCKET; unset it to reach your own airlockd.\n", stderr);
     } else if (sock == NULL && al_client_find_elsewhere(path, other, sizeof(other)) == 1) {
         fputs("airlock: airlockd is not at ", stderr);
@@ -398,15 +397,21 @@ cli_ctl_parse(int argc, char **argv, const char *help, unsigned allowed, int npo
     return -1;
 }
 
+/* How many lowercase hex digits s starts with. */
+static size_t
+hex_run(const char *s)
+{
+    size_t i = 0;
+
+    while ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))
+        i++;
+    return i;
+}
+
 int
 cli_plan_id(const char *s)
 {
-    size_t i;
-
-    for (i = 0; i < AL_ID_HEXLEN; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return 0;
-    return s[i] == '\0';
+    return hex_run(s) == AL_ID_HEXLEN && s[AL_ID_HEXLEN] == '\0';
 }
 
 int
@@ -796,17 +801,14 @@ cli_plan_arg(const char *cmd, const char *sock, const char *arg, char id[AL_ID_H
 {
     const cJSON *list, *p;
     cJSON *reply = NULL;
-    size_t i, n = strlen(arg), matches = 0;
+    size_t n = strlen(arg), matches = 0;
     int rc;
 
     if (cli_plan_id(arg)) {
         memcpy(id, arg, AL_ID_HEXLEN + 1);
         return CLI_OK;
     }
-    for (i = 0; i < n; i++)
-        if (!((arg[i] >= '0' && arg[i] <= '9') || (arg[i] >= 'a' && arg[i] <= 'f')))
-            break;
-    if (i < n || n < CLI_PLAN_PREFIX_MIN || n > AL_ID_HEXLEN)
+    if (hex_run(arg) != n || n < CLI_PLAN_PREFIX_MIN || n > AL_ID_HEXLEN)
         return cli_usage(cmd, "a plan id is 32 lowercase hex digits, or at least the first 4 of "
                               "them ('airlock plans' lists the plans)");
     /* The start of an id, as the UI shows it: it must name exactly one plan. */

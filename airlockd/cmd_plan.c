@@ -196,24 +196,16 @@ out:
 }
 
 int
-cli_show_plan(const char *what, const char *data, size_t len, const struct al_plan_limits *lim)
+cli_show_artifact(const char *what, const struct al_artifact *art)
 {
-    const struct al_manifest *m;
-    struct al_artifact *art = NULL;
+    const struct al_manifest *m = al_artifact_manifest(art);
     char when[AL_TIME_LEN + 1], hex[AL_HASH_LEN * 2 + 1];
     const char *mdata;
     size_t i, mlen;
-    int r, rc = CLI_FAIL;
+    int r;
 
-    if ((r = al_artifact_read(data, len, lim, &art)) != 0) {
-        rc = cli_fail(what, r);
-        goto out;
-    }
-    m = al_artifact_manifest(art);
-    if ((r = al_time_format(m->created, when)) != 0) {
-        rc = cli_fail(what, r);
-        goto out;
-    }
+    if ((r = al_time_format(m->created, when)) != 0)
+        return cli_fail(what, r);
     printf("plan     %s\nroute    %s -> %s\nsession  %s\ncreated  %s\ntask     ", m->id,
            al_side_name(m->from), al_side_name(m->to), m->session, when);
     r = put(m->task, strlen(m->task), AL_RENDER_ESCAPE_NEWLINE, 0);
@@ -229,12 +221,18 @@ cli_show_plan(const char *what, const char *data, size_t len, const struct al_pl
         if (mlen > 0 && mdata[mlen - 1] != '\n')
             printf("[no newline at end of file]\n");
     }
-    if (r != 0) {
-        rc = cli_fail(what, r);
-        goto out;
-    }
-    rc = CLI_OK;
-out:
+    return r != 0 ? cli_fail(what, r) : CLI_OK;
+}
+
+int
+cli_show_plan(const char *what, const char *data, size_t len, const struct al_plan_limits *lim)
+{
+    struct al_artifact *art = NULL;
+    int r, rc;
+
+    if ((r = al_artifact_read(data, len, lim, &art)) != 0)
+        return cli_fail(what, r);
+    rc = cli_show_artifact(what, art);
     al_artifact_free(art);
     return rc;
 }
@@ -284,12 +282,14 @@ cmd_show(int argc, char **argv)
 
         if ((rc = cli_plan_fetch(what, sock, arg, have_lim ? &lim : NULL, &f)) != CLI_OK)
             return rc;
-        rc = cli_show_plan(what, f.artifact.data ? f.artifact.data : "", f.artifact.len,
-                           have_lim ? &lim : &f.lim);
+        if ((r = al_artifact_read(f.artifact.data ? f.artifact.data : "", f.artifact.len,
+                                  have_lim ? &lim : &f.lim, &art)) != 0)
+            rc = cli_fail(what, r);
+        else
+            rc = cli_show_artifact(what, art);
         /* The findings of airlockd's scan too, as approve lists them: a person reading a
          * queued plan first should not meet them only when approving. */
-        if (rc == CLI_OK && al_artifact_read(f.artifact.data ? f.artifact.data : "", f.artifact.len,
-                                             have_lim ? &lim : &f.lim, &art) == 0)
+        if (rc == CLI_OK)
             cli_put_findings(cJSON_GetObjectItemCaseSensitive(f.reply, "findings"), art);
         al_artifact_free(art);
         cli_fetched_close(&f);

@@ -315,24 +315,6 @@ cli_put_findings(const cJSON *findings, const struct al_artifact *art)
     cJSON_ArrayForEach(x, findings) put_finding(x, art);
 }
 
-/* A finding of the daemon's list with its place in the plan, for reading order. */
-struct placed {
-    const cJSON *x;
-    size_t member, start, seq;
-};
-
-static int
-by_place(const void *a, const void *b)
-{
-    const struct placed *p = a, *q = b;
-
-    if (p->member != q->member)
-        return p->member < q->member ? -1 : 1;
-    if (p->start != q->start)
-        return p->start < q->start ? -1 : 1;
-    return p->seq < q->seq ? -1 : p->seq > q->seq;
-}
-
 /* A JSON number as a byte offset: anything negative, fractional or huge is no place. */
 static size_t
 offset_of(const cJSON *x, const char *name)
@@ -353,45 +335,37 @@ confirm_approval(const cJSON *findings, const struct al_artifact *art, const cha
 {
     char answer[AL_CONFIRM_MAX], line[AL_CONFIRM_MAX + 200], typed[AL_CONFIRM_MAX + 64];
     struct al_confirm_finding *cf = NULL;
-    struct placed *pl = NULL;
     const cJSON *x;
     const char *sev;
-    size_t i, n = 0, pick = SIZE_MAX, cap = (size_t)cJSON_GetArraySize(findings);
+    size_t n = 0, pick = SIZE_MAX, cap = (size_t)cJSON_GetArraySize(findings);
     int is_host = 0, got, rc = CLI_FAIL;
 
     snprintf(answer, sizeof(answer), "%.*s", AL_CONFIRM_ID_LEN, id);
     if (high) {
-        if ((pl = calloc(cap + 1, sizeof(*pl))) == NULL ||
-            (cf = calloc(cap + 1, sizeof(*cf))) == NULL) {
+        if ((cf = calloc(cap + 1, sizeof(*cf))) == NULL) {
             fprintf(stderr, "airlock: approve: out of memory\n");
             goto out;
         }
         cJSON_ArrayForEach(x, findings)
         {
-            pl[n].x = x;
-            pl[n].member = member_index(art, cli_json_str(x, "member"));
-            pl[n].start = offset_of(x, "start");
-            pl[n].seq = n;
-            n++;
-        }
-        qsort(pl, n, sizeof(*pl), by_place);
-        for (i = 0; i < n; i++) {
-            sev = cli_json_str(pl[i].x, "severity");
-            cf[i].rule = cli_json_str(pl[i].x, "rule") ? cli_json_str(pl[i].x, "rule") : "?";
-            cf[i].severity = sev != NULL && strcmp(sev, "high") == 0 ? AL_SEV_HIGH : AL_SEV_INFO;
-            cf[i].start = pl[i].start;
-            cf[i].end = offset_of(pl[i].x, "end");
-            if (pl[i].member != SIZE_MAX)
-                al_artifact_member(art, pl[i].member, &cf[i].data, &cf[i].len);
+            sev = cli_json_str(x, "severity");
+            cf[n].rule = cli_json_str(x, "rule") ? cli_json_str(x, "rule") : "?";
+            cf[n].severity = sev != NULL && strcmp(sev, "high") == 0 ? AL_SEV_HIGH : AL_SEV_INFO;
+            cf[n].member = member_index(art, cli_json_str(x, "member"));
+            cf[n].start = offset_of(x, "start");
+            cf[n].end = offset_of(x, "end");
+            if (cf[n].member != SIZE_MAX)
+                al_artifact_member(art, cf[n].member, &cf[n].data, &cf[n].len);
             /* A span the member does not hold is no place to take an answer from. */
-            if (cf[i].start > cf[i].end || cf[i].end > cf[i].len)
-                cf[i].data = NULL;
+            if (cf[n].start > cf[n].end || cf[n].end > cf[n].len)
+                cf[n].data = NULL;
+            n++;
         }
         pick = al_confirm_choose(cf, n, id, answer, &is_host);
     }
     if (pick != SIZE_MAX) {
         printf("\nHigh finding:\n");
-        put_finding(pl[pick].x, art);
+        put_finding(cJSON_GetArrayItem(findings, (int)pick), art);
         fflush(stdout);
         snprintf(line, sizeof(line), "To approve it, type %s (%s): ",
                  is_host ? "the destination host" : "the end of the marked text", answer);
@@ -408,7 +382,6 @@ confirm_approval(const cJSON *findings, const struct al_artifact *art, const cha
     }
     rc = CLI_OK;
 out:
-    free(pl);
     free(cf);
     return rc;
 }
@@ -548,7 +521,7 @@ cmd_approve(int argc, char **argv)
                                                 "one airlockd lists for the plan"));
         goto out;
     }
-    if ((rc = cli_show_plan(what, f.artifact.data, f.artifact.len, &f.lim)) != CLI_OK)
+    if ((rc = cli_show_artifact(what, art)) != CLI_OK)
         goto out;
     rc = CLI_FAIL;
     findings = cJSON_GetObjectItemCaseSensitive(f.reply, "findings");

@@ -101,23 +101,44 @@ span_tail(const char *d, size_t n, size_t s, size_t e, char *out, size_t outlen)
     out[i] = '\0';
 }
 
+/* Whether f[i] comes before f[j] in reading order (j == SIZE_MAX: nothing chosen yet). */
+static int
+before(const struct al_confirm_finding *f, size_t i, size_t j)
+{
+    if (j == SIZE_MAX)
+        return 1;
+    if (f[i].member != f[j].member)
+        return f[i].member < f[j].member;
+    if (f[i].start != f[j].start)
+        return f[i].start < f[j].start;
+    if (f[i].end != f[j].end)
+        return f[i].end < f[j].end;
+    return i < j;
+}
+
 size_t
 al_confirm_choose(const struct al_confirm_finding *f, size_t n, const char *plan_id, char *out,
                   int *is_host)
 {
-    size_t i, pick = SIZE_MAX;
+    char host[AL_CONFIRM_MAX];
+    size_t i, pick = SIZE_MAX, url = SIZE_MAX;
 
     for (i = 0; i < n; i++) {
         if (f[i].severity != AL_SEV_HIGH || f[i].data == NULL || f[i].start > f[i].end ||
             f[i].end > f[i].len)
             continue;
-        if ((strncmp(f[i].rule, "url.", 4) == 0 || strcmp(f[i].rule, "host") == 0) &&
-            url_host(f[i].data, f[i].len, f[i].start, f[i].end, out, AL_CONFIRM_MAX) == 0) {
-            *is_host = 1;
-            return i;
-        }
-        if (pick == SIZE_MAX)
+        if (before(f, i, pick))
             pick = i;
+        if ((strncmp(f[i].rule, "url.", 4) == 0 || strcmp(f[i].rule, "host") == 0) &&
+            before(f, i, url) &&
+            url_host(f[i].data, f[i].len, f[i].start, f[i].end, host, sizeof(host)) == 0) {
+            url = i;
+            memcpy(out, host, strlen(host) + 1);
+        }
+    }
+    if (url != SIZE_MAX) {
+        *is_host = 1;
+        return url;
     }
     *is_host = 0;
     out[0] = '\0';

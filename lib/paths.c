@@ -81,6 +81,12 @@ al_paths_state(const char *name, int create_dir, char *out, size_t outlen)
     return al_paths_xdg("XDG_STATE_HOME", ".local/state", name, create_dir, out, outlen);
 }
 
+/* Where the socket goes without XDG_RUNTIME_DIR, under HOME. */
+#define SOCKET_FALLBACK ".cache"
+
+_Static_assert(AL_PATHS_SOCKET_MAX == sizeof(((struct sockaddr_un *)0)->sun_path),
+               "AL_PATHS_SOCKET_MAX is a socket address's path");
+
 int
 al_paths_socket(int create_dir, char *out, size_t outlen)
 {
@@ -89,7 +95,8 @@ al_paths_socket(int create_dir, char *out, size_t outlen)
     int r;
 
     /* One byte more than a socket address holds, to tell "too long" from "fits". */
-    r = al_paths_xdg("XDG_RUNTIME_DIR", ".cache", AL_CTL_SOCKET, create_dir, path, sizeof(path));
+    r = al_paths_xdg("XDG_RUNTIME_DIR", SOCKET_FALLBACK, AL_CTL_SOCKET, create_dir, path,
+                     sizeof(path));
     if (r == -ENAMETOOLONG || (r == 0 && strlen(path) >= sizeof(sa.sun_path)))
         return al__fail(-ENAMETOOLONG,
                         "the control socket's path (under XDG_RUNTIME_DIR, "
@@ -103,15 +110,23 @@ al_paths_socket(int create_dir, char *out, size_t outlen)
     return 0;
 }
 
+const char *
+al_paths_socket_env(void)
+{
+    const char *env = getenv("AIRLOCK_SOCKET");
+
+    return env != NULL && env[0] != '\0' ? env : NULL;
+}
+
 int
 al_paths_client_socket(char *out, size_t outlen)
 {
     struct sockaddr_un sa;
-    const char *env = getenv("AIRLOCK_SOCKET");
+    const char *env = al_paths_socket_env();
 
     /* The demo prints AIRLOCK_SOCKET for scripts: a client that ignored it would talk to
      * the person's own daemon instead, where approve and reject act on real plans. */
-    if (env == NULL || env[0] == '\0')
+    if (env == NULL)
         return al_paths_socket(0, out, outlen);
     if (strlen(env) >= sizeof(sa.sun_path))
         return al__fail(-ENAMETOOLONG, "AIRLOCK_SOCKET: longer than a socket address holds (%zu)",
@@ -148,7 +163,7 @@ al_paths_socket_places(char (*out)[AL_PATHS_SOCKET_MAX], int max)
     if (xdg != NULL && xdg[0] == '/')
         add_place(out, max, &n, xdg, "");
     if (home != NULL && home[0] == '/')
-        add_place(out, max, &n, home, ".cache/");
+        add_place(out, max, &n, home, SOCKET_FALLBACK "/");
     /* pam_systemd's XDG_RUNTIME_DIR: su, sudo -u and cron shells often come without it. */
     snprintf(run, sizeof(run), "/run/user/%lu", (unsigned long)getuid());
     add_place(out, max, &n, run, "");

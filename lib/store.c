@@ -744,7 +744,11 @@ al_store_open(const char *dir, struct al_store **out)
         goto out;
     }
     if (flock(s->lock, LOCK_EX | LOCK_NB) != 0) {
-        r = errno == EWOULDBLOCK ? al__fail(-EBUSY, "%s is open in another process", dir)
+        /* Only airlockd opens the store: the process holding it is another daemon. */
+        r = errno == EWOULDBLOCK ? al__fail(-EBUSY,
+                                            "another airlockd is already running with the "
+                                            "state directory %s",
+                                            dir)
                                  : al__fail(-errno, "%s", dir);
         goto out;
     }

@@ -39,8 +39,8 @@
 #define EDIT_B64_MAX 250000u /* the edit op is one request line of at most 256 KiB */
 
 /* What a person types to approve a plan with high findings (airlock/confirm.h), chosen
- * among the findings in the order the findings list shows them. Returns the index in that
- * list of the finding it is tied to, or SIZE_MAX when the plan's id stands in. */
+ * among the findings of the findings list. Returns the index in that list of the finding
+ * it is tied to, or SIZE_MAX when the plan's id stands in. */
 static size_t
 confirmation(struct tui_review *r, char *expect, int *is_host)
 {
@@ -60,6 +60,7 @@ confirmation(struct tui_review *r, char *expect, int *is_host)
         cf[i].severity = f->severity;
         cf[i].start = f->start;
         cf[i].end = f->end;
+        cf[i].member = r->fmember[r->order[i]];
         tui__review_span(r, r->order[i], &cf[i].data, &cf[i].len);
     }
     pick = al_confirm_choose(cf, r->nlisted, r->id, expect, is_host);

@@ -5,7 +5,6 @@
 #include <langinfo.h>
 #include <locale.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -50,7 +49,6 @@ main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
     };
     static struct tui t;
-    const char *env;
     int c, r;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -86,8 +84,7 @@ main(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    env = getenv("AIRLOCK_SOCKET");
-    t.sock_given = t.sock[0] != '\0' || (env != NULL && env[0] != '\0');
+    t.sock_given = t.sock[0] != '\0' || al_paths_socket_env() != NULL;
     if ((t.sock[0] == '\0' && (r = al_paths_client_socket(t.sock, sizeof(t.sock))) != 0) ||
         (t.keypath[0] == '\0' &&
          (r = al_paths_config("approver.key", 0, t.keypath, sizeof(t.keypath))) != 0)) {

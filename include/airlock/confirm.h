@@ -21,21 +21,23 @@
 
 /* One finding as the choice sees it: its rule and severity, and the plan member it is in
  * (data[0..len), NULL when the scanner kept no place for it) with the flagged bytes
- * [start, end). */
+ * [start, end); member is that member's index in the manifest, for reading order. */
 struct al_confirm_finding {
     const char *rule;
     enum al_severity severity;
     const char *data;
     size_t len, start, end;
+    size_t member;
 };
 
 /*
- * Chooses the answer for findings f[0..n), listed in the order a person reads them: the
- * host of the first high URL finding whose host is plain ASCII, else the tail of the first
- * high finding. Writes it to out (AL_CONFIRM_MAX bytes) and returns the index of the
- * finding it is tied to, with *is_host set when it is a host. When no high finding yields
- * anything typeable (none kept, a span without a letter or digit), the first
- * AL_CONFIRM_ID_LEN characters of plan_id stand in and SIZE_MAX is returned.
+ * Chooses the answer for findings f[0..n), in any order: taken in the order a person
+ * reads them (member, then start, then end, then index in f), the host of the first high
+ * URL finding whose host is plain ASCII, else the tail of the first high finding. Writes
+ * it to out (AL_CONFIRM_MAX bytes) and returns the index in f of the finding it is tied
+ * to, with *is_host set when it is a host. When no high finding yields anything typeable
+ * (none kept, a span without a letter or digit), the first AL_CONFIRM_ID_LEN characters
+ * of plan_id stand in and SIZE_MAX is returned.
  */
 size_t al_confirm_choose(const struct al_confirm_finding *f, size_t n, const char *plan_id,
                          char *out, int *is_host);

@@ -30,6 +30,9 @@ int al_paths_state(const char *name, int create_dir, char *out, size_t outlen);
  * address. */
 int al_paths_socket(int create_dir, char *out, size_t outlen);
 
+/* $AIRLOCK_SOCKET when it is set and not empty, else NULL: a socket the person named. */
+const char *al_paths_socket_env(void);
+
 /* The control socket a client (airlock, airlock-tui) connects to: $AIRLOCK_SOCKET when it
  * is set and not empty, taken as it is, else al_paths_socket(0, ...). airlockd itself does
  * not read AIRLOCK_SOCKET. Fails with -ENAMETOOLONG, naming AIRLOCK_SOCKET, when its value

@@ -45,7 +45,8 @@ confirm(const struct al_scan *s, const char *data, size_t size)
         cf[n].rule = f->rule;
         cf[n].severity = f->severity;
         cf[n].data = data;
-        cf[n].len = f->member != NULL && strcmp(f->member, "m2") == 0 ? size / 2 : size;
+        cf[n].member = f->member != NULL && strcmp(f->member, "m2") == 0;
+        cf[n].len = cf[n].member ? size / 2 : size;
         cf[n].start = f->start;
         cf[n].end = f->end;
     }

@@ -15,7 +15,7 @@ static const char id[] = "0123abcd89ef0123456789abcdef0123";
 static struct al_confirm_finding
 on(const char *rule, enum al_severity sev, const char *text, const char *span)
 {
-    struct al_confirm_finding f = {rule, sev, text, strlen(text), 0, 0};
+    struct al_confirm_finding f = {rule, sev, text, strlen(text), 0, 0, 0};
     const char *at = strstr(text, span);
 
     assert_non_null(at);
@@ -142,6 +142,28 @@ test_choice(void **state)
     assert_int_equal(choose(h, 1, out, &host), SIZE_MAX);
 }
 
+/* The findings may come in any order: the choice takes them as a person reads them,
+ * member by member, then by place (airlock approve passes the daemon's order). */
+static void
+test_reading_order(void **state)
+{
+    const char *t = "first \xe2\x80\xae abc then \xe2\x80\xae xyz";
+    struct al_confirm_finding f[] = {
+        on("unicode.bidi", AL_SEV_HIGH, t, "\xe2\x80\xae xyz"),
+        on("unicode.bidi", AL_SEV_HIGH, t, "\xe2\x80\xae abc"),
+    };
+    char out[AL_CONFIRM_MAX];
+    int host;
+
+    (void)state;
+    assert_int_equal(choose(f, 2, out, &host), 1);
+    assert_string_equal(out, "02Eabc");
+    /* A later member comes after, wherever it starts. */
+    f[1].member = 1;
+    assert_int_equal(choose(f, 2, out, &host), 0);
+    assert_string_equal(out, "02Exyz");
+}
+
 static void
 test_matches(void **state)
 {
@@ -163,6 +185,7 @@ main(void)
         cmocka_unit_test(test_url_host_not_ascii),
         cmocka_unit_test(test_tail_as_drawn),
         cmocka_unit_test(test_choice),
+        cmocka_unit_test(test_reading_order),
         cmocka_unit_test(test_matches),
     };
 
